@@ -1,0 +1,1 @@
+"""Domain package of the order-activation service."""
