@@ -1,0 +1,1 @@
+"""Activation: from a DRAFT order to subscriptions, assets and entitlements."""

@@ -1,0 +1,117 @@
+"""Starting an activation: eligibility, the order's lock, and the state machine."""
+
+import time
+
+from order_activation.errors import (
+    ActivationInProgressError,
+    NotFoundError,
+    OrderNotDraftError,
+    OrderNotEligibleError,
+)
+from order_activation.models.activations import ActivationRecord, ActivationRequest, ActivationStepInput
+from order_activation.models.common import timestamp, utc_now
+from order_activation.models.orders import Order
+from order_activation.observability import logger
+from order_activation.orders import get_order
+from order_activation.storage.dynamo import TransactionConflictError, new_id
+from order_activation.storage.repositories import Activations, Customers, Orders, Products
+from order_activation.workflow import start_activate_order
+
+ACTIVATABLE = ("DRAFT", "ACTIVATION_FAILED")
+
+activations = Activations()
+orders = Orders()
+customers = Customers()
+products = Products()
+
+
+def start_activation(tenant_id: str, order_id: str, request: ActivationRequest) -> ActivationRecord:
+    """Locks a DRAFT (or ACTIVATION_FAILED) order as ACTIVATING and starts its activation.
+
+    The lock is a conditional write, so of two concurrent requests only one starts.
+    """
+    order = get_order(tenant_id, order_id)
+    _check_status(order)
+    _check_eligible(tenant_id, order)
+
+    activation = ActivationRecord(
+        activation_id=new_id("act"),
+        order_id=order.id,
+        customer_id=order.customer_id,
+        status="RUNNING",
+        options=request,
+        started_at=timestamp(utc_now()),
+    )
+    lock = orders.status_change(
+        tenant_id,
+        order,
+        allowed_from=ACTIVATABLE,
+        changes={"status": "ACTIVATING", "activation_id": activation.activation_id},
+    )
+
+    try:
+        activations.start(tenant_id, activation, lock)
+    except TransactionConflictError as error:
+        _check_status(get_order(tenant_id, order_id))
+        raise ActivationInProgressError(f"order {order_id} changed while activating") from error
+
+    logger.info("activation started", activation_id=activation.activation_id, order_id=order.id)
+    step_input = ActivationStepInput(tenant_id=tenant_id, activation_id=activation.activation_id, order_id=order.id)
+    start_activate_order(step_input)
+    return activation
+
+
+def _check_status(order: Order) -> None:
+    if order.status in ACTIVATABLE:
+        return
+
+    if order.status in ("ACTIVATING", "PENDING_APPROVAL"):
+        raise ActivationInProgressError(f"order {order.id} is being activated", [{"activationId": order.activation_id}])
+
+    details = [{"activationId": order.activation_id}] if order.activation_id else []
+    raise OrderNotDraftError(f"order {order.id} is {order.status}, not DRAFT", details)
+
+
+def _check_eligible(tenant_id: str, order: Order) -> None:
+    reasons: list[dict[str, str]] = []
+    if customers.get(tenant_id, order.customer_id) is None:
+        reasons.append({"field": "customerId", "message": f"customer {order.customer_id} no longer exists"})
+
+    catalog = products.get_many(tenant_id, (line.product_id for line in order.lines))
+    for index, line in enumerate(order.lines):
+        if line.product_id not in catalog:
+            message = f"product {line.product_id} no longer exists"
+            reasons.append({"field": f"lines[{index}].productId", "message": message})
+
+    if reasons:
+        raise OrderNotEligibleError(f"order {order.id} cannot be activated", reasons)
+
+
+def wait_for_outcome(tenant_id: str, activation_id: str, seconds: float) -> ActivationRecord:
+    """Polls the activation until it leaves RUNNING or `seconds` have passed."""
+    deadline = time.monotonic() + seconds
+    pause = 0.05
+
+    while True:
+        activation = activations.get(tenant_id, activation_id)
+        if activation is None:
+            raise NotFoundError(f"activation {activation_id} not found")
+        if activation.status != "RUNNING" or time.monotonic() >= deadline:
+            return activation
+        time.sleep(min(pause, max(deadline - time.monotonic(), 0)))
+        pause = min(pause * 1.5, 0.5)
+
+
+MAX_WAIT_SECONDS = 25
+
+
+def preferred_wait(prefer: str | None) -> float:
+    """Reads `Prefer: wait=N`; N above 25 is capped, anything unreadable means no wait."""
+    if not prefer:
+        return 0
+
+    for preference in prefer.split(","):
+        name, _, value = preference.strip().partition("=")
+        if name.strip().lower() == "wait" and value.strip().isdigit():
+            return float(min(int(value.strip()), MAX_WAIT_SECONDS))
+    return 0

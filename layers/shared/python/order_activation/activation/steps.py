@@ -1,0 +1,298 @@
+"""The steps of the ActivateOrder state machine, one Lambda function each.
+
+Every step can run again after a retry without doubling anything: the ids of the
+records it writes derive from the activation and the order line, and a record
+that already exists is left as it is.
+"""
+
+import json
+import uuid
+from typing import Any
+
+from order_activation import events_out
+from order_activation.errors import ActivationStepError, PricingMismatchError, RecordNotFoundError
+from order_activation.models.activations import (
+    ActivationError,
+    ActivationRecord,
+    ActivationStepInput,
+    Asset,
+    Entitlement,
+    Subscription,
+)
+from order_activation.models.catalog import Product
+from order_activation.models.common import timestamp, utc_now
+from order_activation.models.orders import Order, OrderLine
+from order_activation.observability import logger
+from order_activation.orders import reprice_line
+from order_activation.pricing.calendar import billing_period
+from order_activation.pricing.engine import order_totals
+from order_activation.storage.dynamo import transact
+from order_activation.storage.repositories import ActivationRecords, Activations, Counters, Orders, Products
+
+activations = Activations()
+orders = Orders()
+products = Products()
+counters = Counters()
+records = ActivationRecords()
+
+_RECORD_IDS = uuid.UUID("5f0c6a52-8d7e-4c55-9a51-0b7f3c1e2d40")
+
+
+def record_id(prefix: str, activation_id: str, line_id: str, part: str = "") -> str:
+    """The id of a record an activation makes for an order line, the same on every retry."""
+    return f"{prefix}_{uuid.uuid5(_RECORD_IDS, f'{activation_id}/{line_id}/{part}').hex[:24]}"
+
+
+def _load(step: str, step_input: ActivationStepInput) -> tuple[ActivationRecord, Order]:
+    tenant_id = step_input.tenant_id
+    activation = activations.get(tenant_id, step_input.activation_id)
+    order = orders.get(tenant_id, step_input.order_id)
+    if activation is None or order is None:
+        raise RecordNotFoundError(f"activation {step_input.activation_id} or its order is missing")
+
+    if order.activation_id != activation.activation_id:
+        raise ActivationStepError(f"order {order.id} is locked by another activation")
+
+    activations.enter_step(tenant_id, activation.activation_id, step)
+    logger.append_keys(activation_id=activation.activation_id, order_id=order.id, step=step)
+    return activation, order
+
+
+def lock_order(step_input: ActivationStepInput) -> ActivationStepInput:
+    """Confirms that this activation holds the order's ACTIVATING lock."""
+    _, order = _load("LockOrder", step_input)
+    if order.status != "ACTIVATING":
+        raise ActivationStepError(f"order {order.id} is {order.status}, not ACTIVATING")
+
+    logger.info("order locked")
+    return step_input
+
+
+def finalize_pricing(step_input: ActivationStepInput) -> ActivationStepInput:
+    """Prices every line again from the prices captured on the draft and locks them.
+
+    A line or a total that no longer adds up fails the activation: nothing is billed
+    at a price the customer did not see.
+    """
+    _, order = _load("FinalizePricing", step_input)
+    problems: list[str] = []
+    repriced = []
+
+    for line in order.lines:
+        priced = reprice_line(line, order.currency, order.tax_rate)
+        repriced.append(priced)
+        if (priced.net_amount, priced.tax_amount, priced.total_amount) != (
+            line.net_amount,
+            line.tax_amount,
+            line.total_amount,
+        ):
+            problems.append(f"line {line.id} prices at {priced.total_amount}, the draft said {line.total_amount}")
+
+    totals = order_totals(repriced, order.currency)
+    if totals.total != order.total or totals.subtotal != order.subtotal:
+        problems.append(f"order total is {totals.total}, the draft said {order.total}")
+    if problems:
+        raise PricingMismatchError("; ".join(problems))
+
+    if not order.pricing_locked:
+        orders.replace(step_input.tenant_id, order.model_copy(update={"pricing_locked": True}), "ACTIVATING")
+    logger.info("pricing finalized", total=str(order.total))
+    return step_input
+
+
+def apply_subscriptions(step_input: ActivationStepInput) -> ActivationStepInput:
+    """Creates one subscription (version 1) per recurring line of a new order."""
+    activation, order = _load("ApplySubscriptions", step_input)
+    tenant_id = step_input.tenant_id
+    existing = records.existing_ids(tenant_id, activation.activation_id)
+
+    missing = [
+        line
+        for line in order.lines
+        if line.billing_period != "ONE_TIME" and record_id("sub", activation.activation_id, line.id) not in existing
+    ]
+    if missing:
+        first = counters.reserve(tenant_id, "SUBSCRIPTION", len(missing))
+        subscriptions = [
+            _subscription(order, line, activation.activation_id, first + offset) for offset, line in enumerate(missing)
+        ]
+        records.add(tenant_id, activation.activation_id, "SUBSCRIPTION", subscriptions)
+
+    logger.info("subscriptions applied", created=len(missing))
+    return step_input
+
+
+def _subscription(order: Order, line: OrderLine, activation_id: str, number: int) -> Subscription:
+    assert line.end_date is not None and line.term_months is not None
+    _, first_period_end = billing_period(line.start_date, line.billing_period, 0)
+    next_billing_date, _ = billing_period(line.start_date, line.billing_period, 1)
+
+    return Subscription(
+        id=record_id("sub", activation_id, line.id),
+        subscription_number=f"SUB-{number:06d}",
+        version=1,
+        status="ACTIVE",
+        customer_id=order.customer_id,
+        product_id=line.product_id,
+        quantity=line.quantity,
+        start_date=line.start_date,
+        end_date=line.end_date,
+        term_months=line.term_months,
+        billing_period=line.billing_period,
+        next_billing_date=next_billing_date if next_billing_date <= line.end_date else first_period_end,
+        period_amount=line.period_amount,
+        currency=order.currency,
+        order_id=order.id,
+        order_line_id=line.id,
+        created_at=timestamp(utc_now()),
+    )
+
+
+def grant_assets_and_entitlements(step_input: ActivationStepInput) -> ActivationStepInput:
+    """Creates an asset per ONE_TIME line and the entitlements every product declares."""
+    activation, order = _load("GrantAssetsAndEntitlements", step_input)
+    tenant_id = step_input.tenant_id
+    activation_id = activation.activation_id
+    existing = records.existing_ids(tenant_id, activation_id)
+    catalog = products.get_many(tenant_id, (line.product_id for line in order.lines))
+
+    one_time = [line for line in order.lines if line.billing_period == "ONE_TIME"]
+    missing_assets = [line for line in one_time if record_id("ast", activation_id, line.id) not in existing]
+    if missing_assets:
+        first = counters.reserve(tenant_id, "ASSET", len(missing_assets))
+        assets = [_asset(order, line, activation_id, first + offset) for offset, line in enumerate(missing_assets)]
+        records.add(tenant_id, activation_id, "ASSET", assets)
+
+    entitlements = [
+        entitlement
+        for line in order.lines
+        for entitlement in _entitlements(order, line, _product(catalog, line), activation_id)
+        if entitlement.id not in existing
+    ]
+    records.add(tenant_id, activation_id, "ENTITLEMENT", entitlements)
+
+    logger.info("assets and entitlements granted", assets=len(missing_assets), entitlements=len(entitlements))
+    return step_input
+
+
+def _product(catalog: dict[str, Product], line: OrderLine) -> Product:
+    product = catalog.get(line.product_id)
+    if product is None:
+        raise RecordNotFoundError(f"product {line.product_id} no longer exists")
+    return product
+
+
+def _asset(order: Order, line: OrderLine, activation_id: str, number: int) -> Asset:
+    return Asset(
+        id=record_id("ast", activation_id, line.id),
+        asset_number=f"AST-{number:06d}",
+        customer_id=order.customer_id,
+        product_id=line.product_id,
+        quantity=line.quantity,
+        status="ACTIVE",
+        start_date=line.start_date,
+        order_id=order.id,
+        order_line_id=line.id,
+        created_at=timestamp(utc_now()),
+    )
+
+
+def _entitlements(order: Order, line: OrderLine, product: Product, activation_id: str) -> list[Entitlement]:
+    """A product's features for one line: quantity per unit times the line's quantity."""
+    recurring = line.billing_period != "ONE_TIME"
+    owner = record_id("sub" if recurring else "ast", activation_id, line.id)
+
+    return [
+        Entitlement(
+            id=record_id("ent", activation_id, line.id, grant.feature),
+            customer_id=order.customer_id,
+            feature=grant.feature,
+            quantity=None if grant.quantity_per_unit is None else grant.quantity_per_unit * line.quantity,
+            subscription_id=owner if recurring else None,
+            asset_id=None if recurring else owner,
+            start_date=line.start_date,
+            end_date=line.end_date if recurring else None,
+            status="ACTIVE",
+            order_id=order.id,
+            created_at=timestamp(utc_now()),
+        )
+        for grant in product.entitlements
+    ]
+
+
+def complete_activation(step_input: ActivationStepInput) -> ActivationStepInput:
+    """Marks the order ACTIVATED and the activation SUCCEEDED together, then announces it."""
+    activation, order = _load("CompleteActivation", step_input)
+    tenant_id = step_input.tenant_id
+    now = timestamp(utc_now())
+
+    if activation.status == "RUNNING":
+        transact(
+            [
+                orders.status_change(
+                    tenant_id, order, allowed_from=("ACTIVATING",), changes={"status": "ACTIVATED", "activated_at": now}
+                ),
+                activations.finish_operation(tenant_id, activation.activation_id, "SUCCEEDED", now, None),
+            ]
+        )
+
+    events_out.publish(
+        "order.activated",
+        tenant_id,
+        {"orderId": order.id, "activationId": activation.activation_id, "total": str(order.total)},
+    )
+    logger.info("activation succeeded")
+    return step_input
+
+
+STEP_ERRORS = {
+    "PricingMismatchError": "pricing_mismatch",
+    "RecordNotFoundError": "record_not_found",
+    "ActivationStepError": "activation_step_failed",
+}
+
+
+def fail_activation(step_input: ActivationStepInput, failure: dict[str, Any]) -> ActivationStepInput:
+    """Undoes every record of the activation, then marks it FAILED and the order ACTIVATION_FAILED."""
+    tenant_id = step_input.tenant_id
+    activation = activations.get(tenant_id, step_input.activation_id)
+    order = orders.get(tenant_id, step_input.order_id)
+    if activation is None or order is None:
+        raise RecordNotFoundError(f"activation {step_input.activation_id} or its order is missing")
+
+    removed = records.remove_all(tenant_id, activation.activation_id)
+    error = _activation_error(failure, activation.current_step)
+
+    if activation.status == "RUNNING":
+        now = timestamp(utc_now())
+        transact(
+            [
+                orders.status_change(
+                    tenant_id, order, allowed_from=("ACTIVATING",), changes={"status": "ACTIVATION_FAILED"}
+                ),
+                activations.finish_operation(tenant_id, activation.activation_id, "FAILED", now, error),
+            ]
+        )
+
+    events_out.publish(
+        "activation.failed",
+        tenant_id,
+        {"orderId": order.id, "activationId": activation.activation_id, "error": error.model_dump()},
+    )
+    logger.info("activation failed", error_code=error.code, step=error.step, records_removed=removed)
+    return step_input
+
+
+def _activation_error(failure: dict[str, Any], step: str | None) -> ActivationError:
+    """Reads the state machine's Catch output; internal faults keep their details out of the API."""
+    name = str(failure.get("Error", ""))
+    code = STEP_ERRORS.get(name)
+    if code is None:
+        return ActivationError(code="internal_error", message="the activation failed unexpectedly", step=step)
+
+    try:
+        cause = json.loads(failure.get("Cause") or "{}")
+        message = str(cause.get("errorMessage") or name)
+    except (TypeError, ValueError):
+        message = name
+    return ActivationError(code=code, message=message, step=step)

@@ -1,0 +1,31 @@
+"""The Activation resource: the record, its order and everything it created."""
+
+from order_activation.errors import NotFoundError
+from order_activation.models.activations import Activation
+from order_activation.orders import get_order
+from order_activation.storage.repositories import ActivationRecords, Activations
+
+activations = Activations()
+records = ActivationRecords()
+
+
+def get_activation(tenant_id: str, activation_id: str) -> Activation:
+    activation = activations.get(tenant_id, activation_id)
+    if activation is None:
+        raise NotFoundError(f"activation {activation_id} not found")
+
+    order = get_order(tenant_id, activation.order_id)
+    created = records.of_activation(tenant_id, activation_id)
+
+    return Activation(
+        activation_id=activation.activation_id,
+        order_id=activation.order_id,
+        status=activation.status,
+        started_at=activation.started_at,
+        completed_at=activation.completed_at,
+        order=order,
+        subscriptions=created["SUBSCRIPTION"],
+        assets=created["ASSET"],
+        entitlements=created["ENTITLEMENT"],
+        error=activation.error,
+    )

@@ -1,0 +1,83 @@
+"""The API resolver shared by the API functions: JSON read exactly, errors in the contract's shape."""
+
+import json
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any, NoReturn
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError as RouteNotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter as Router
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from order_activation.errors import DomainError, UnauthorizedError
+from order_activation.http.errors import domain_error_response, error_response, validation_error_response
+from order_activation.observability import logger
+
+MAX_BODY_BYTES = 256 * 1024
+
+
+def _reject_constant(name: str) -> NoReturn:
+    raise json.JSONDecodeError(f"{name} is not a number JSON allows", name, 0)
+
+
+def parse_json(body: str) -> Any:
+    """Reads a request body; numbers become Decimal or int, never float, and NaN is refused."""
+    return json.loads(body, parse_float=Decimal, parse_constant=_reject_constant)
+
+
+def build_resolver() -> APIGatewayRestResolver:
+    """A resolver with OpenAPI validation whose errors answer as the contract says."""
+    app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=parse_json)
+
+    @app.exception_handler(DomainError)
+    def _domain_error(error: DomainError) -> Response:
+        logger.info("request refused", error_code=error.code)
+        return domain_error_response(error)
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid_request(error: RequestValidationError) -> Response:
+        return validation_error_response(error)
+
+    @app.not_found
+    def _no_route(_: RouteNotFoundError) -> Response:
+        return error_response(404, "not_found", "no such resource")
+
+    @app.exception_handler(Exception)
+    def _fault(error: Exception) -> Response:
+        logger.exception("request failed")
+        return error_response(500, "internal_error", "the server could not complete the request")
+
+    return app
+
+
+def tenant_of(app: APIGatewayRestResolver | Router) -> str:
+    """The tenant the authorizer found for the request's API key."""
+    tenant_id = app.current_event.request_context.authorizer.get_context().get("tenantId")
+    if not tenant_id:
+        raise UnauthorizedError("a valid x-api-key header is required")
+    return str(tenant_id)
+
+
+def body_too_large(event: dict[str, Any]) -> bool:
+    body = event.get("body") or ""
+    size = len(body) * 3 // 4 if event.get("isBase64Encoded") else len(body.encode())
+    return size > MAX_BODY_BYTES
+
+
+def serve(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
+    """The Lambda entry point of a resolver; oversized bodies are refused before parsing."""
+
+    def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        if body_too_large(event):
+            response = error_response(413, "payload_too_large", "request bodies are limited to 256 KiB")
+            return {
+                "statusCode": 413,
+                "headers": {"Content-Type": "application/json"},
+                "body": response.body,
+                "isBase64Encoded": False,
+            }
+        return app.resolve(event, context)
+
+    return handle

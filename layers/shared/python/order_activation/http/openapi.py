@@ -1,0 +1,29 @@
+"""The OpenAPI document of the whole API, generated from the pydantic models."""
+
+import json
+from functools import cache
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+
+from order_activation.http.errors import JSON
+
+TITLE = "Order activation API"
+VERSION = "1.0.0"
+
+
+@cache
+def openapi_document() -> str:
+    """Every route of every API function, so one document describes the whole contract."""
+    from order_activation.http.app import build_resolver
+    from order_activation.http.routes import activation_routes, catalog_routes, order_routes, read_routes
+
+    resolver = build_resolver()
+    for router in (catalog_routes, order_routes, read_routes, activation_routes):
+        resolver.include_router(router)
+    return resolver.get_openapi_json_schema(title=TITLE, version=VERSION)
+
+
+def add_openapi_route(app: APIGatewayRestResolver) -> None:
+    @app.get("/openapi.json", include_in_schema=False)
+    def handle_openapi() -> Response:
+        return Response(200, JSON, json.loads(openapi_document()))

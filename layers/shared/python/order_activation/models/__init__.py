@@ -1,0 +1,1 @@
+"""Pydantic models the API speaks: requests, resources and their shared types."""

@@ -1,0 +1,140 @@
+"""Activations and what they create: subscriptions, assets and entitlements."""
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, model_validator
+
+from order_activation.models.catalog import BillingPeriod
+from order_activation.models.common import ApiModel, BusinessDate, Money, RequestModel, StrictBool
+from order_activation.models.orders import Order
+
+ActivationStatus = Literal["RUNNING", "PENDING_APPROVAL", "SUCCEEDED", "FAILED", "REJECTED"]
+
+PoNumber = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]*$")]
+ExternalText = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[^\x00-\x1f\x7f]*$")]
+
+
+class TransactionHubLink(RequestModel):
+    """Associates the order with a record of a connected system."""
+
+    external_system: Literal["Stripe", "Salesforce"]
+    external_id: ExternalText
+    transaction_type: ExternalText
+
+
+class ActivationRequest(RequestModel):
+    """`POST /orders/{orderId}/activate`; every field is optional."""
+
+    generate_invoice: StrictBool = False
+    activate_invoice: StrictBool = False
+    po_number: PoNumber | None = None
+    po_date: BusinessDate | None = None
+    transaction_hub: TransactionHubLink | None = None
+
+    @model_validator(mode="after")
+    def _activate_needs_generate(self) -> "ActivationRequest":
+        if self.activate_invoice and not self.generate_invoice:
+            raise ValueError("activateInvoice needs generateInvoice: true")
+        return self
+
+
+class ActivationStarted(ApiModel):
+    """The answer while an activation runs (202)."""
+
+    activation_id: str
+    order_id: str
+    status: ActivationStatus
+
+
+class Subscription(ApiModel):
+    id: str
+    subscription_number: str
+    version: int
+    status: Literal["ACTIVE", "CANCELED", "EXPIRED"]
+    customer_id: str
+    product_id: str
+    quantity: int
+    start_date: date
+    end_date: date
+    term_months: int
+    billing_period: BillingPeriod
+    next_billing_date: date
+    period_amount: Money
+    currency: str
+    order_id: str
+    order_line_id: str
+    created_at: str
+
+
+class Asset(ApiModel):
+    id: str
+    asset_number: str
+    customer_id: str
+    product_id: str
+    quantity: int
+    status: Literal["ACTIVE", "RETIRED"]
+    start_date: date
+    order_id: str
+    order_line_id: str
+    created_at: str
+
+
+class Entitlement(ApiModel):
+    id: str
+    customer_id: str
+    feature: str
+    quantity: int | None
+    subscription_id: str | None = None
+    asset_id: str | None = None
+    start_date: date
+    end_date: date | None
+    status: Literal["ACTIVE", "ENDED"]
+    order_id: str
+    created_at: str
+
+
+class ActivationError(ApiModel):
+    code: str
+    message: str
+    step: str | None
+
+
+class ActivationRecord(ApiModel):
+    """What the service stores of an activation; the view adds the records it made."""
+
+    activation_id: str
+    order_id: str
+    customer_id: str
+    status: ActivationStatus
+    options: ActivationRequest
+    current_step: str | None = None
+    started_at: str
+    completed_at: str | None = None
+    error: ActivationError | None = None
+
+
+class Activation(ApiModel):
+    """`GET /activations/{activationId}`: the activation and everything it created."""
+
+    activation_id: str
+    order_id: str
+    status: ActivationStatus
+    started_at: str
+    completed_at: str | None
+    order: Order
+    subscriptions: list[Subscription]
+    assets: list[Asset]
+    entitlements: list[Entitlement]
+    invoice: dict[str, Any] | None = None
+    payment: dict[str, Any] | None = None
+    transactions: list[dict[str, Any]] = []
+    error: ActivationError | None
+
+
+class ActivationStepInput(ApiModel):
+    """The state every step of the ActivateOrder state machine receives and passes on."""
+
+    tenant_id: str
+    activation_id: str
+    order_id: str

@@ -1,0 +1,63 @@
+"""Pricing for order previews: Decimal money, the contract calendar and the pricing engine."""
+
+from .calendar import (
+    PERIOD_MONTHS,
+    add_months,
+    billing_period,
+    billing_period_containing,
+    days_inclusive,
+    term_end_date,
+)
+from .engine import (
+    BillingPeriod,
+    LineInput,
+    OrderTotals,
+    PricedLine,
+    PriceSpec,
+    PricingError,
+    PricingModel,
+    Tier,
+    order_totals,
+    period_list_amount,
+    price_line,
+    validate_price_spec,
+)
+from .money import (
+    InvalidMoneyError,
+    UnknownCurrencyError,
+    format_money,
+    from_minor_units,
+    minor_unit_exponent,
+    parse_money,
+    round_money,
+    to_minor_units,
+)
+
+__all__ = [
+    "PERIOD_MONTHS",
+    "BillingPeriod",
+    "InvalidMoneyError",
+    "LineInput",
+    "OrderTotals",
+    "PriceSpec",
+    "PricedLine",
+    "PricingError",
+    "PricingModel",
+    "Tier",
+    "UnknownCurrencyError",
+    "add_months",
+    "billing_period",
+    "billing_period_containing",
+    "days_inclusive",
+    "format_money",
+    "from_minor_units",
+    "minor_unit_exponent",
+    "order_totals",
+    "parse_money",
+    "period_list_amount",
+    "price_line",
+    "round_money",
+    "term_end_date",
+    "to_minor_units",
+    "validate_price_spec",
+]

@@ -1,0 +1,1 @@
+"""DynamoDB storage behind small repositories; domain code never builds a request itself."""

@@ -1,0 +1,253 @@
+"""Repositories of the service's records; every key starts with the tenant."""
+
+from collections.abc import Iterable, Sequence
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from order_activation.errors import InvalidStateError
+from order_activation.models.activations import (
+    ActivationError,
+    ActivationRecord,
+    Asset,
+    Entitlement,
+    Subscription,
+)
+from order_activation.models.catalog import Product
+from order_activation.models.customers import Customer
+from order_activation.models.orders import Order, OrderStatus
+from order_activation.storage import dynamo
+from order_activation.storage.dynamo import Item, TransactionConflictError
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+BY_LIST = "ByList"
+BY_STATUS = "ByStatus"
+BY_ACTIVATION = "ByActivation"
+
+
+def _record(model: BaseModel) -> Item:
+    return dynamo.to_item(model.model_dump(mode="json", by_alias=False))
+
+
+def _model(model_type: type[ModelT], item: Item) -> ModelT:
+    return model_type.model_validate(dynamo.attributes(item))
+
+
+def _key(tenant_id: str, kind: str, record_id: str) -> Item:
+    return {"pk": f"{tenant_id}#{kind}#{record_id}", "sk": kind}
+
+
+class Counters:
+    """Per-tenant sequences behind order, subscription, asset and invoice numbers."""
+
+    def reserve(self, tenant_id: str, sequence: str, count: int = 1) -> int:
+        """Reserves `count` consecutive numbers atomically and returns the first."""
+        response = dynamo.records_table().update_item(
+            Key={"pk": f"{tenant_id}#COUNTER#{sequence}", "sk": "COUNTER"},
+            UpdateExpression="ADD #value :count",
+            ExpressionAttributeNames={"#value": "value"},
+            ExpressionAttributeValues={":count": count},
+            ReturnValues="UPDATED_NEW",
+        )
+        last = int(response["Attributes"]["value"])
+        return last - count + 1
+
+
+class Products:
+    def add(self, tenant_id: str, product: Product) -> None:
+        """Stores a product; its SKU is claimed in the same transaction, so it stays unique."""
+        item = _record(product) | _key(tenant_id, "PRODUCT", product.id)
+        item |= {"gsi1pk": f"{tenant_id}#PRODUCT", "gsi1sk": product.id}
+        sku_claim = {"pk": f"{tenant_id}#SKU#{product.sku}", "sk": "SKU", "productId": product.id}
+
+        try:
+            dynamo.transact(
+                [
+                    dynamo.put_operation(sku_claim, "attribute_not_exists(pk)"),
+                    dynamo.put_operation(item, "attribute_not_exists(pk)"),
+                ]
+            )
+        except TransactionConflictError as error:
+            raise InvalidStateError(f"a product with sku {product.sku!r} already exists") from error
+
+    def get(self, tenant_id: str, product_id: str) -> Product | None:
+        item = dynamo.records_table().get_item(Key=_key(tenant_id, "PRODUCT", product_id)).get("Item")
+        return _model(Product, item) if item else None
+
+    def get_many(self, tenant_id: str, product_ids: Iterable[str]) -> dict[str, Product]:
+        keys = [_key(tenant_id, "PRODUCT", product_id) for product_id in sorted(set(product_ids))]
+        products = [_model(Product, item) for item in dynamo.batch_get(keys)]
+        return {product.id: product for product in products}
+
+    def page(self, tenant_id: str, limit: int, token: str | None) -> tuple[list[Product], str | None]:
+        items, next_token = dynamo.query_page(BY_LIST, "gsi1pk", f"{tenant_id}#PRODUCT", limit, token)
+        return [_model(Product, item) for item in items], next_token
+
+
+class Customers:
+    def add(self, tenant_id: str, customer: Customer) -> None:
+        item = _record(customer) | _key(tenant_id, "CUSTOMER", customer.id)
+        dynamo.records_table().put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
+
+    def get(self, tenant_id: str, customer_id: str) -> Customer | None:
+        item = dynamo.records_table().get_item(Key=_key(tenant_id, "CUSTOMER", customer_id)).get("Item")
+        return _model(Customer, item) if item else None
+
+
+class Orders:
+    def _item(self, tenant_id: str, order: Order) -> Item:
+        item = _record(order) | _key(tenant_id, "ORDER", order.id)
+        item |= {"gsi1pk": f"{tenant_id}#ORDER", "gsi1sk": order.order_number}
+        item |= {"gsi2pk": f"{tenant_id}#ORDER#{order.status}", "gsi2sk": order.order_number}
+        return item
+
+    def add(self, tenant_id: str, order: Order) -> None:
+        item = self._item(tenant_id, order)
+        dynamo.records_table().put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
+
+    def get(self, tenant_id: str, order_id: str) -> Order | None:
+        item = dynamo.records_table().get_item(Key=_key(tenant_id, "ORDER", order_id), ConsistentRead=True)
+        return _model(Order, item["Item"]) if "Item" in item else None
+
+    def page(
+        self, tenant_id: str, status: OrderStatus | None, limit: int, token: str | None
+    ) -> tuple[list[Order], str | None]:
+        if status:
+            partition = f"{tenant_id}#ORDER#{status}"
+            items, next_token = dynamo.query_page(BY_STATUS, "gsi2pk", partition, limit, token)
+        else:
+            items, next_token = dynamo.query_page(BY_LIST, "gsi1pk", f"{tenant_id}#ORDER", limit, token)
+        return [_model(Order, item) for item in items], next_token
+
+    def replace(self, tenant_id: str, order: Order, expected_status: OrderStatus) -> None:
+        """Writes the whole order back if its status is still `expected_status`."""
+        item = self._item(tenant_id, order)
+        try:
+            dynamo.records_table().put_item(
+                Item=item,
+                ConditionExpression="#status = :expected",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={":expected": expected_status},
+            )
+        except dynamo.client().exceptions.ConditionalCheckFailedException as error:
+            raise InvalidStateError(f"order {order.id} is no longer {expected_status}") from error
+
+    def status_change(
+        self,
+        tenant_id: str,
+        order: Order,
+        allowed_from: Sequence[OrderStatus],
+        changes: dict[str, Any],
+    ) -> dict[str, Any]:
+        """A transaction operation moving the order to `changes['status']` from an allowed status."""
+        new_status = changes["status"]
+        names = {"#status": "status"}
+        values: Item = {":gsi2pk": f"{tenant_id}#ORDER#{new_status}"}
+        assignments = ["gsi2pk = :gsi2pk"]
+        for index, (field, value) in enumerate(changes.items()):
+            names[f"#f{index}"] = field
+            values[f":v{index}"] = value
+            assignments.append(f"#f{index} = :v{index}")
+
+        allowed = [f":from{index}" for index in range(len(allowed_from))]
+        values |= {f":from{index}": status for index, status in enumerate(allowed_from)}
+        condition = f"#status IN ({', '.join(allowed)})"
+        return dynamo.update_operation(
+            _key(tenant_id, "ORDER", order.id), "SET " + ", ".join(assignments), values, condition, names
+        )
+
+
+class Activations:
+    def _item(self, tenant_id: str, activation: ActivationRecord) -> Item:
+        return _record(activation) | _key(tenant_id, "ACTIVATION", activation.activation_id)
+
+    def start(self, tenant_id: str, activation: ActivationRecord, order_transition: dict[str, Any]) -> None:
+        """Stores the activation and moves its order in one transaction."""
+        put = dynamo.put_operation(self._item(tenant_id, activation), "attribute_not_exists(pk)")
+        dynamo.transact([put, order_transition])
+
+    def get(self, tenant_id: str, activation_id: str) -> ActivationRecord | None:
+        key = _key(tenant_id, "ACTIVATION", activation_id)
+        item = dynamo.records_table().get_item(Key=key, ConsistentRead=True).get("Item")
+        return _model(ActivationRecord, item) if item else None
+
+    def enter_step(self, tenant_id: str, activation_id: str, step: str) -> None:
+        dynamo.records_table().update_item(
+            Key=_key(tenant_id, "ACTIVATION", activation_id),
+            UpdateExpression="SET current_step = :step",
+            ExpressionAttributeValues={":step": step},
+        )
+
+    def finish_operation(
+        self, tenant_id: str, activation_id: str, status: str, completed_at: str, error: ActivationError | None
+    ) -> dict[str, Any]:
+        """A transaction operation ending a RUNNING activation."""
+        values: Item = {":status": status, ":completed": completed_at, ":running": "RUNNING"}
+        update = "SET #status = :status, completed_at = :completed"
+        if error:
+            values[":error"] = error.model_dump(mode="json", by_alias=False)
+            update += ", #error = :error"
+        names = {"#status": "status"} | ({"#error": "error"} if error else {})
+        return dynamo.update_operation(
+            _key(tenant_id, "ACTIVATION", activation_id), update, values, "#status = :running", names
+        )
+
+
+class ActivationRecords:
+    """Subscriptions, assets and entitlements, listed by the activation that made them."""
+
+    KINDS: dict[str, type[BaseModel]] = {
+        "SUBSCRIPTION": Subscription,
+        "ASSET": Asset,
+        "ENTITLEMENT": Entitlement,
+    }
+
+    def _item(self, tenant_id: str, activation_id: str, kind: str, record: BaseModel) -> Item:
+        record_id = record.id  # type: ignore[attr-defined]
+        customer_id = record.customer_id  # type: ignore[attr-defined]
+        item = _record(record) | {"kind": kind}
+        if kind == "SUBSCRIPTION":
+            version = record.version  # type: ignore[attr-defined]
+            item |= {"pk": f"{tenant_id}#SUBSCRIPTION#{record_id}", "sk": f"V#{version:06d}"}
+        else:
+            item |= _key(tenant_id, kind, record_id)
+        item |= {"gsi1pk": f"{tenant_id}#CUSTOMER#{customer_id}#{kind}", "gsi1sk": record_id}
+        item |= {"gsi3pk": f"{tenant_id}#ACTIVATION#{activation_id}", "gsi3sk": f"{kind}#{record_id}"}
+        return item
+
+    def existing_ids(self, tenant_id: str, activation_id: str) -> set[str]:
+        partition = f"{tenant_id}#ACTIVATION#{activation_id}"
+        return {item["id"] for item in dynamo.query_all(BY_ACTIVATION, "gsi3pk", partition)}
+
+    def add(self, tenant_id: str, activation_id: str, kind: str, records: Sequence[BaseModel]) -> None:
+        dynamo.batch_put(self._item(tenant_id, activation_id, kind, record) for record in records)
+
+    def of_activation(self, tenant_id: str, activation_id: str) -> dict[str, list[Any]]:
+        grouped: dict[str, list[Any]] = {kind: [] for kind in self.KINDS}
+        partition = f"{tenant_id}#ACTIVATION#{activation_id}"
+        for item in dynamo.query_all(BY_ACTIVATION, "gsi3pk", partition):
+            kind = item["kind"]
+            grouped[kind].append(_model(self.KINDS[kind], item))  # type: ignore[arg-type]
+        return grouped
+
+    def remove_all(self, tenant_id: str, activation_id: str) -> int:
+        """Deletes every record the activation made; answers how many."""
+        partition = f"{tenant_id}#ACTIVATION#{activation_id}"
+        keys = [{"pk": item["pk"], "sk": item["sk"]} for item in dynamo.query_all(BY_ACTIVATION, "gsi3pk", partition)]
+        dynamo.batch_delete(keys)
+        return len(keys)
+
+    def of_customer(
+        self, tenant_id: str, customer_id: str, kind: str, limit: int, token: str | None
+    ) -> tuple[list[Any], str | None]:
+        partition = f"{tenant_id}#CUSTOMER#{customer_id}#{kind}"
+        items, next_token = dynamo.query_page(BY_LIST, "gsi1pk", partition, limit, token)
+        return [_model(self.KINDS[kind], item) for item in items], next_token  # type: ignore[arg-type]
+
+    def subscription_versions(self, tenant_id: str, subscription_id: str) -> list[Subscription]:
+        """Every version of a subscription, newest first."""
+        partition = f"{tenant_id}#SUBSCRIPTION#{subscription_id}"
+        items = list(dynamo.query_all(None, "pk", partition))
+        versions = [_model(Subscription, item) for item in items]
+        return sorted(versions, key=lambda version: version.version, reverse=True)

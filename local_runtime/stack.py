@@ -1,0 +1,143 @@
+"""Starts the whole stack in this process: moto, the template's resources, handlers and the API."""
+
+import json
+import os
+import socket
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+import requests
+
+from local_runtime.gateway import LocalApi, serve_http
+from local_runtime.lambdas import FunctionRegistry
+from local_runtime.template import ACCOUNT, REGION, LocalNames, load_template, resources_of_type
+from local_runtime.template import state_machine_definition
+
+DEFAULT_API_KEYS = "demo=demo-key"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class LocalStack:
+    """One running copy of the stack; `url` answers the HTTP contract."""
+
+    port: int = 0
+    api_keys: str = field(default_factory=lambda: os.environ.get("LOCAL_API_KEYS") or DEFAULT_API_KEYS)
+    parameters: dict[str, str] = field(default_factory=dict)
+    url: str = ""
+    functions: FunctionRegistry | None = None
+    _moto: Any = None
+    _http: Any = None
+
+    def start(self) -> "LocalStack":
+        moto_port = free_port()
+        self._prepare_environment(moto_port)
+        self._start_moto(moto_port)
+
+        names = LocalNames(load_template(), self._template_parameters())
+        self.functions = FunctionRegistry(names)
+        os.environ.update(self.functions.merged_environment())
+        self._create_resources(names)
+        self.functions.install_invoke_hook()
+        self._seed_api_keys()
+
+        api = LocalApi(names, self.functions)
+        self.port = self.port or free_port()
+        self._http = serve_http(api, self.port)
+        self.url = f"http://127.0.0.1:{self.port}"
+        return self
+
+    def stop(self) -> None:
+        if self._http:
+            self._http.shutdown()
+        if self._moto:
+            self._moto.stop()
+
+    def _template_parameters(self) -> dict[str, str]:
+        threshold = os.environ.get("APPROVAL_THRESHOLD")
+        parameters = {"ApprovalThreshold": threshold} if threshold else {}
+        return parameters | self.parameters
+
+    def _prepare_environment(self, moto_port: int) -> None:
+        endpoint = f"http://127.0.0.1:{moto_port}"
+        os.environ.update(
+            {
+                "MOTO_PORT": str(moto_port),
+                "AWS_ENDPOINT_URL": endpoint,
+                "AWS_ACCESS_KEY_ID": "local",
+                "AWS_SECRET_ACCESS_KEY": "local",
+                "AWS_DEFAULT_REGION": REGION,
+                "AWS_REGION": REGION,
+                "POWERTOOLS_TRACE_DISABLED": "true",
+                "POWERTOOLS_METRICS_DISABLED": "true",
+                "AWS_LAMBDA_FUNCTION_NAME": "local-runtime",
+            }
+        )
+        os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+
+    def _start_moto(self, moto_port: int) -> None:
+        from moto.server import ThreadedMotoServer
+
+        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
+        self._moto.start()
+        config = {"stepfunctions": {"execute_state_machine": True}}
+        requests.post(f"http://127.0.0.1:{moto_port}/moto-api/config", json=config, timeout=10).raise_for_status()
+
+    def _create_resources(self, names: LocalNames) -> None:
+        template = names.template
+        for logical_id, body in resources_of_type(template, "AWS::DynamoDB::Table").items():
+            create_table(names.physical_name(logical_id), body["Properties"])
+        for logical_id in resources_of_type(template, "AWS::S3::Bucket"):
+            create_bucket(names.physical_name(logical_id))
+        for logical_id in resources_of_type(template, "AWS::Events::EventBus"):
+            boto3.client("events").create_event_bus(Name=names.physical_name(logical_id))
+        for logical_id in resources_of_type(template, "AWS::Serverless::StateMachine"):
+            boto3.client("stepfunctions").create_state_machine(
+                name=names.physical_name(logical_id),
+                definition=state_machine_definition(names, logical_id),
+                roleArn=f"arn:aws:iam::{ACCOUNT}:role/local-state-machine",
+                type=names.resource(logical_id)["Properties"].get("Type", "STANDARD"),
+            )
+
+    def _seed_api_keys(self) -> None:
+        from order_activation.api_keys import register_key
+
+        for pair in self.api_keys.split(","):
+            tenant_id, _, api_key = pair.strip().partition("=")
+            if tenant_id and api_key:
+                register_key(tenant_id, api_key)
+
+
+def create_table(name: str, properties: dict[str, Any]) -> None:
+    arguments: dict[str, Any] = {
+        "TableName": name,
+        "AttributeDefinitions": properties["AttributeDefinitions"],
+        "KeySchema": properties["KeySchema"],
+        "BillingMode": properties.get("BillingMode", "PAY_PER_REQUEST"),
+    }
+    if properties.get("GlobalSecondaryIndexes"):
+        arguments["GlobalSecondaryIndexes"] = properties["GlobalSecondaryIndexes"]
+    client = boto3.client("dynamodb")
+    client.create_table(**arguments)
+
+    ttl = properties.get("TimeToLiveSpecification")
+    if ttl:
+        client.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
+
+
+def create_bucket(name: str) -> None:
+    client = boto3.client("s3")
+    client.create_bucket(Bucket=name)
+    client.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    encryption = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]}
+    client.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration=encryption)
+
+
+def describe(stack: LocalStack) -> str:
+    return json.dumps({"url": stack.url, "tenants": [pair.split("=")[0] for pair in stack.api_keys.split(",")]})
