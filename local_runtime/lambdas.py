@@ -8,6 +8,7 @@ a handler exception becomes a `FunctionError` whose error name is the exception 
 import importlib.util
 import io
 import json
+import logging
 import time
 import traceback
 import uuid
@@ -21,6 +22,8 @@ from botocore.awsrequest import AWSResponse
 from botocore.response import StreamingBody
 
 from local_runtime.template import PROJECT_ROOT, LocalNames, resources_of_type
+
+log = logging.getLogger("local_runtime")
 
 
 @dataclass
@@ -130,6 +133,7 @@ class FunctionRegistry:
                 }
             ).encode()
             parsed["FunctionError"] = "Unhandled"
+            log.info("function %s raised %s", function.logical_id, type(error).__name__, exc_info=True)
 
         parsed["Payload"] = StreamingBody(io.BytesIO(payload), len(payload))
         response = AWSResponse(path, 200, {}, None)

@@ -1,6 +1,7 @@
 """Starts the whole stack in this process: moto, the template's resources, handlers and the API."""
 
 import json
+import logging
 import os
 import socket
 from dataclasses import dataclass, field
@@ -60,8 +61,10 @@ class LocalStack:
             self._moto.stop()
 
     def _template_parameters(self) -> dict[str, str]:
+        parameters = {"LogLevel": os.environ.get("LOG_LEVEL", "WARNING")}
         threshold = os.environ.get("APPROVAL_THRESHOLD")
-        parameters = {"ApprovalThreshold": threshold} if threshold else {}
+        if threshold:
+            parameters["ApprovalThreshold"] = threshold
         return parameters | self.parameters
 
     def _prepare_environment(self, moto_port: int) -> None:
@@ -79,11 +82,12 @@ class LocalStack:
                 "AWS_LAMBDA_FUNCTION_NAME": "local-runtime",
             }
         )
-        os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 
     def _start_moto(self, moto_port: int) -> None:
         from moto.server import ThreadedMotoServer
 
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
         self._moto.start()
         config = {"stepfunctions": {"execute_state_machine": True}}

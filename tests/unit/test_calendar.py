@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-
 from order_activation.pricing import (
     PERIOD_MONTHS,
     add_months,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-
 from order_activation.pricing import (
     InvalidMoneyError,
     UnknownCurrencyError,

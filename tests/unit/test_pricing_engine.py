@@ -8,7 +8,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-
 from order_activation.pricing import (
     LineInput,
     PricedLine,
@@ -467,7 +466,7 @@ def test_valid_prices_have_no_problems(price: PriceSpec) -> None:
         ),
         (
             PriceSpec("TIERED", "MONTH", tiers=(Tier(None, D(1)), Tier(None, D(1)))),
-            "tier 1 has up_to None but only the last tier may be unbounded",
+            "tier 1 has up_to None but only the last tier may have it",
         ),
         (
             PriceSpec("TIERED", "MONTH", tiers=(Tier(10, D(1)), Tier(10, D(1)), Tier(None, D(1)))),

@@ -118,7 +118,7 @@ def apply_subscriptions(step_input: ActivationStepInput) -> ActivationStepInput:
         ]
         records.add(tenant_id, activation.activation_id, "SUBSCRIPTION", subscriptions)
 
-    logger.info("subscriptions applied", created=len(missing))
+    logger.info("subscriptions applied", subscriptions_created=len(missing))
     return step_input
 
 
@@ -171,7 +171,11 @@ def grant_assets_and_entitlements(step_input: ActivationStepInput) -> Activation
     ]
     records.add(tenant_id, activation_id, "ENTITLEMENT", entitlements)
 
-    logger.info("assets and entitlements granted", assets=len(missing_assets), entitlements=len(entitlements))
+    logger.info(
+        "assets and entitlements granted",
+        assets_created=len(missing_assets),
+        entitlements_created=len(entitlements),
+    )
     return step_input
 
 
@@ -279,7 +283,13 @@ def fail_activation(step_input: ActivationStepInput, failure: dict[str, Any]) ->
         tenant_id,
         {"orderId": order.id, "activationId": activation.activation_id, "error": error.model_dump()},
     )
-    logger.info("activation failed", error_code=error.code, step=error.step, records_removed=removed)
+    logger.info(
+        "activation failed",
+        error_code=error.code,
+        error_name=failure.get("Error"),
+        step=error.step,
+        records_removed=removed,
+    )
     return step_input
 
 

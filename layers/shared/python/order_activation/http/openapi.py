@@ -3,9 +3,8 @@
 import json
 from functools import cache
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
-from order_activation.http.errors import JSON
 
 TITLE = "Order activation API"
 VERSION = "1.0.0"
@@ -25,5 +24,5 @@ def openapi_document() -> str:
 
 def add_openapi_route(app: APIGatewayRestResolver) -> None:
     @app.get("/openapi.json", include_in_schema=False)
-    def handle_openapi() -> Response:
-        return Response(200, JSON, json.loads(openapi_document()))
+    def handle_openapi() -> dict:
+        return dict(json.loads(openapi_document()))

@@ -199,7 +199,11 @@ def price_line(line: LineInput, currency: str, tax_rate: Decimal) -> PricedLine:
     """
     minor_unit = _minor_unit_quantum(currency)
 
-    problems = validate_price_spec(line.price) + _line_problems(line) + _tax_rate_problems(tax_rate)
+    problems = [
+        *validate_price_spec(line.price),
+        *_line_problems(line),
+        *_tax_rate_problems(tax_rate),
+    ]
     if problems:
         raise PricingError(problems)
 
@@ -265,7 +269,8 @@ def _price_valid_line(line: LineInput, minor_unit: Decimal, tax_rate: Decimal) -
     tax_amount = _round_half_up(taxed, minor_unit)
     total_amount = net_amount + tax_amount
 
-    unit_price = _round_half_up(_DIVISION_CONTEXT.divide(period_amount, line.quantity), minor_unit)
+    per_unit = _DIVISION_CONTEXT.divide(period_amount, line.quantity)
+    unit_price = _round_half_up(per_unit, minor_unit)
 
     return PricedLine(
         unit_price=unit_price,
@@ -329,7 +334,11 @@ def _tier_problems(price: PriceSpec) -> list[str]:
     if price.unit_price is not None:
         problems.append(f"{model} pricing takes its prices from the tiers; unit_price must be None")
 
-    if not isinstance(price.tiers, tuple) or not price.tiers:
+    if not isinstance(price.tiers, tuple):
+        problems.append(f"tiers must be a tuple of Tier, got {type(price.tiers).__name__}")
+        return problems
+
+    if not price.tiers:
         problems.append(f"{model} pricing needs at least one tier")
         return problems
 
@@ -345,7 +354,7 @@ def _tier_problems(price: PriceSpec) -> list[str]:
 
         if tier.up_to is None:
             if number != last:
-                problems.append(f"tier {number} has up_to None but only the last tier may be unbounded")
+                problems.append(f"tier {number} has up_to None but only the last tier may have it")
             continue
 
         if isinstance(tier.up_to, bool) or not isinstance(tier.up_to, int):
@@ -355,9 +364,8 @@ def _tier_problems(price: PriceSpec) -> list[str]:
         if tier.up_to < 1:
             problems.append(f"tier {number} up_to must be at least 1, got {tier.up_to}")
         elif tier.up_to <= previous_up_to:
-            problems.append(
-                f"tier {number} up_to must be above the previous tier's {previous_up_to}, got {tier.up_to}",
-            )
+            below = f"the previous tier's {previous_up_to}"
+            problems.append(f"tier {number} up_to must be above {below}, got {tier.up_to}")
         previous_up_to = max(previous_up_to, tier.up_to)
 
         if number == last:
@@ -401,7 +409,8 @@ def _line_problems(line: LineInput) -> list[str]:
 
     start_date: object = line.start_date
     if isinstance(start_date, datetime) or not isinstance(start_date, date):
-        problems.append(f"start_date must be a date (not a datetime), got {type(start_date).__name__}")
+        kind = type(start_date).__name__
+        problems.append(f"start_date must be a date (not a datetime), got {kind}")
 
     discount: object = line.discount_percent
     if not isinstance(discount, Decimal) or not discount.is_finite():
@@ -426,7 +435,13 @@ def _tax_rate_problems(tax_rate: object) -> list[str]:
 
 
 def _require_minor_units(line: PricedLine, number: int, currency: str, minor_unit: Decimal) -> None:
-    amounts = (line.list_amount, line.discount_amount, line.net_amount, line.tax_amount, line.total_amount)
+    amounts = (
+        line.list_amount,
+        line.discount_amount,
+        line.net_amount,
+        line.tax_amount,
+        line.total_amount,
+    )
 
     for amount in amounts:
         if not isinstance(amount, Decimal) or not amount.is_finite():

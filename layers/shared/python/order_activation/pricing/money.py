@@ -54,7 +54,9 @@ def minor_unit_exponent(currency: str) -> int:
     Codes that are not three upper-case letters, or that babel does not know, are refused.
     """
     if not isinstance(currency, str) or not _CURRENCY_CODE.fullmatch(currency):
-        raise UnknownCurrencyError(f"currency must be a three-letter upper-case ISO 4217 code, got {currency!r}")
+        raise UnknownCurrencyError(
+            f"currency must be a three-letter upper-case ISO 4217 code, got {currency!r}",
+        )
 
     if currency not in _known_currencies():
         raise UnknownCurrencyError(f"unknown currency {currency!r}")

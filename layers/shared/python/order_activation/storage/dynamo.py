@@ -10,16 +10,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from order_activation import aws
 from order_activation.errors import ValidationFailedError
 
 Item = dict[str, Any]
-
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
 
 BATCH_GET_LIMIT = 100
 TRANSACTION_LIMIT = 100
@@ -35,25 +31,13 @@ def records_table() -> Any:
 
 
 def client() -> Any:
+    """The resource's client: it reads and writes plain Python values, not typed attributes."""
     return _resource().meta.client
 
 
 def new_id(prefix: str) -> str:
     """A time-ordered, unguessable id such as `ord_18b3c4d5e6f7a8b95c1d2e3f`."""
     return f"{prefix}_{time.time_ns():016x}{secrets.token_hex(4)}"
-
-
-def to_item(values: dict[str, Any]) -> Item:
-    """Drops None values so optional attributes stay absent instead of NULL."""
-    return {key: value for key, value in values.items() if value is not None}
-
-
-def serialize(item: Item) -> dict[str, Any]:
-    return {key: _serializer.serialize(value) for key, value in item.items()}
-
-
-def deserialize(item: dict[str, Any]) -> Item:
-    return {key: _deserializer.deserialize(value) for key, value in item.items()}
 
 
 def plain(value: Any) -> Any:
@@ -68,11 +52,11 @@ def plain(value: Any) -> Any:
 
 
 def put_operation(item: Item, condition: str | None = None, values: Item | None = None) -> dict[str, Any]:
-    operation: dict[str, Any] = {"TableName": records_table().name, "Item": serialize(item)}
+    operation: dict[str, Any] = {"TableName": records_table().name, "Item": item}
     if condition:
         operation["ConditionExpression"] = condition
     if values:
-        operation["ExpressionAttributeValues"] = serialize(values)
+        operation["ExpressionAttributeValues"] = values
     return {"Put": operation}
 
 
@@ -85,9 +69,9 @@ def update_operation(
 ) -> dict[str, Any]:
     operation: dict[str, Any] = {
         "TableName": records_table().name,
-        "Key": serialize(key),
+        "Key": key,
         "UpdateExpression": update,
-        "ExpressionAttributeValues": serialize(values),
+        "ExpressionAttributeValues": values,
     }
     if condition:
         operation["ConditionExpression"] = condition
@@ -99,11 +83,11 @@ def update_operation(
 def condition_check(key: Item, condition: str, values: Item | None = None) -> dict[str, Any]:
     operation: dict[str, Any] = {
         "TableName": records_table().name,
-        "Key": serialize(key),
+        "Key": key,
         "ConditionExpression": condition,
     }
     if values:
-        operation["ExpressionAttributeValues"] = serialize(values)
+        operation["ExpressionAttributeValues"] = values
     return {"ConditionCheck": operation}
 
 

@@ -27,7 +27,7 @@ BY_ACTIVATION = "ByActivation"
 
 
 def _record(model: BaseModel) -> Item:
-    return dynamo.to_item(model.model_dump(mode="json", by_alias=False))
+    return model.model_dump(mode="json", by_alias=False)
 
 
 def _model(model_type: type[ModelT], item: Item) -> ModelT:
