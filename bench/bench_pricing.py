@@ -183,7 +183,7 @@ def markdown(figures: dict[str, object]) -> str:
         f"Order of {figures['lines']} mixed lines, best of {figures['rounds']} rounds, "
         f"total {figures['order_total']} {CURRENCY} (baseline agrees: {figures['totals_match']})",
         "",
-        "| path | us per line | ratio |",
+        "| path | µs per line | ratio |",
         "|---|---:|---:|",
         f"| baseline: inline Decimal arithmetic | {figures['baseline_us_per_line']} | 1.00 |",
         f"| engine: price_line + order_totals | {figures['engine_us_per_line']} | {figures['ratio']} |",
