@@ -26,7 +26,8 @@ test: $(INSTALLED)  ## unit, integration and end-to-end tests
 lint: $(INSTALLED)  ## ruff, mypy on the package, cfn-lint on the template
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy layers/shared/python/order_activation local_runtime functions
+	$(VENV)/bin/mypy layers/shared/python/order_activation local_runtime
+	for handler in functions/*/app.py; do $(VENV)/bin/mypy --no-error-summary $$handler || exit 1; done
 	$(VENV)/bin/cfn-lint template.yaml
 
 format: $(INSTALLED)

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import unquote
 
 import boto3
-from botocore.awsrequest import AWSResponse
+from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.response import StreamingBody
 
 from local_runtime.template import PROJECT_ROOT, LocalNames, resources_of_type
@@ -112,7 +112,11 @@ class FunctionRegistry:
     def install_invoke_hook(self) -> None:
         """Answers Lambda Invoke calls made through boto3's default session in process."""
         session = boto3._get_default_session()
-        session.events.register("before-call.lambda.Invoke", self._on_invoke, unique_id="local-runtime-invoke")
+        session.events.register(
+            "before-call.lambda.Invoke",
+            self._on_invoke,  # type: ignore[arg-type]
+            unique_id="local-runtime-invoke",
+        )
 
     def _on_invoke(self, params: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
         path = params["url_path"]
@@ -124,7 +128,7 @@ class FunctionRegistry:
         parsed: dict[str, Any] = {"StatusCode": 200, "ExecutedVersion": "$LATEST"}
         try:
             payload = json.dumps(function.invoke(event)).encode()
-        except Exception as error:  # noqa: BLE001 - every handler error becomes a FunctionError, as on AWS
+        except Exception as error:
             payload = json.dumps(
                 {
                     "errorMessage": str(error),
@@ -136,5 +140,5 @@ class FunctionRegistry:
             log.info("function %s raised %s", function.logical_id, type(error).__name__, exc_info=True)
 
         parsed["Payload"] = StreamingBody(io.BytesIO(payload), len(payload))
-        response = AWSResponse(path, 200, {}, None)
+        response = AWSResponse(path, 200, HTTPHeaders(), None)
         return response, parsed

@@ -12,8 +12,14 @@ import requests
 
 from local_runtime.gateway import LocalApi, serve_http
 from local_runtime.lambdas import FunctionRegistry
-from local_runtime.template import ACCOUNT, REGION, LocalNames, load_template, resources_of_type
-from local_runtime.template import state_machine_definition
+from local_runtime.template import (
+    ACCOUNT,
+    REGION,
+    LocalNames,
+    load_template,
+    resources_of_type,
+    state_machine_definition,
+)
 
 DEFAULT_API_KEYS = "demo=demo-key"
 
@@ -139,8 +145,10 @@ def create_bucket(name: str) -> None:
     client = boto3.client("s3")
     client.create_bucket(Bucket=name)
     client.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
-    encryption = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]}
-    client.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration=encryption)
+    client.put_bucket_encryption(
+        Bucket=name,
+        ServerSideEncryptionConfiguration={"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
+    )
 
 
 def describe(stack: LocalStack) -> str:

@@ -37,7 +37,7 @@ _TemplateLoader.add_multi_constructor("!", _intrinsic)
 
 def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
     with path.open() as handle:
-        return yaml.load(handle, Loader=_TemplateLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(handle, Loader=_TemplateLoader)
 
 
 @dataclass

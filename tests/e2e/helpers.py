@@ -1,16 +1,21 @@
 """Builds the records most end-to-end tests start from."""
 
+import secrets
 from typing import Any
 
 from tests.conftest import ApiClient, sample_event
 
 
+def _unique_sku(event: dict[str, Any]) -> dict[str, Any]:
+    return event | {"sku": f"{event['sku']}-{secrets.token_hex(3)}"}
+
+
 def seat_product(api: ApiClient, **overrides: Any) -> dict[str, Any]:
-    return api.create("/products", sample_event("create_product_per_unit.json") | overrides)
+    return api.create("/products", _unique_sku(sample_event("create_product_per_unit.json")) | overrides)
 
 
 def onboarding_product(api: ApiClient, **overrides: Any) -> dict[str, Any]:
-    return api.create("/products", sample_event("create_product_one_time.json") | overrides)
+    return api.create("/products", _unique_sku(sample_event("create_product_one_time.json")) | overrides)
 
 
 def customer(api: ApiClient, **overrides: Any) -> dict[str, Any]:

@@ -10,14 +10,14 @@ from order_activation.errors import (
 )
 from order_activation.models.activations import ActivationRecord, ActivationRequest, ActivationStepInput
 from order_activation.models.common import timestamp, utc_now
-from order_activation.models.orders import Order
+from order_activation.models.orders import Order, OrderStatus
 from order_activation.observability import logger
 from order_activation.orders import get_order
 from order_activation.storage.dynamo import TransactionConflictError, new_id
 from order_activation.storage.repositories import Activations, Customers, Orders, Products
 from order_activation.workflow import start_activate_order
 
-ACTIVATABLE = ("DRAFT", "ACTIVATION_FAILED")
+ACTIVATABLE: tuple[OrderStatus, ...] = ("DRAFT", "ACTIVATION_FAILED")
 
 activations = Activations()
 orders = Orders()

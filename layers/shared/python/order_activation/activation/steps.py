@@ -257,26 +257,30 @@ STEP_ERRORS = {
 
 
 def fail_activation(step_input: ActivationStepInput, failure: dict[str, Any]) -> ActivationStepInput:
-    """Undoes every record of the activation, then marks it FAILED and the order ACTIVATION_FAILED."""
+    """Undoes every record of the activation, then marks it FAILED and the order ACTIVATION_FAILED.
+
+    An activation that already ended (a failure after CompleteActivation committed) keeps its records.
+    """
     tenant_id = step_input.tenant_id
     activation = activations.get(tenant_id, step_input.activation_id)
     order = orders.get(tenant_id, step_input.order_id)
     if activation is None or order is None:
         raise RecordNotFoundError(f"activation {step_input.activation_id} or its order is missing")
 
+    if activation.status != "RUNNING":
+        logger.info("activation already ended", status=activation.status)
+        return step_input
+
     removed = records.remove_all(tenant_id, activation.activation_id)
     error = _activation_error(failure, activation.current_step)
-
-    if activation.status == "RUNNING":
-        now = timestamp(utc_now())
-        transact(
-            [
-                orders.status_change(
-                    tenant_id, order, allowed_from=("ACTIVATING",), changes={"status": "ACTIVATION_FAILED"}
-                ),
-                activations.finish_operation(tenant_id, activation.activation_id, "FAILED", now, error),
-            ]
-        )
+    transact(
+        [
+            orders.status_change(
+                tenant_id, order, allowed_from=("ACTIVATING",), changes={"status": "ACTIVATION_FAILED"}
+            ),
+            activations.finish_operation(tenant_id, activation.activation_id, "FAILED", timestamp(utc_now()), error),
+        ]
+    )
 
     events_out.publish(
         "activation.failed",

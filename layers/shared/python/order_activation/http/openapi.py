@@ -5,7 +5,6 @@ from functools import cache
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
-
 TITLE = "Order activation API"
 VERSION = "1.0.0"
 

@@ -228,7 +228,7 @@ class ActivationRecords:
         partition = f"{tenant_id}#ACTIVATION#{activation_id}"
         for item in dynamo.query_all(BY_ACTIVATION, "gsi3pk", partition):
             kind = item["kind"]
-            grouped[kind].append(_model(self.KINDS[kind], item))  # type: ignore[arg-type]
+            grouped[kind].append(_model(self.KINDS[kind], item))
         return grouped
 
     def remove_all(self, tenant_id: str, activation_id: str) -> int:
@@ -243,7 +243,7 @@ class ActivationRecords:
     ) -> tuple[list[Any], str | None]:
         partition = f"{tenant_id}#CUSTOMER#{customer_id}#{kind}"
         items, next_token = dynamo.query_page(BY_LIST, "gsi1pk", partition, limit, token)
-        return [_model(self.KINDS[kind], item) for item in items], next_token  # type: ignore[arg-type]
+        return [_model(self.KINDS[kind], item) for item in items], next_token
 
     def subscription_versions(self, tenant_id: str, subscription_id: str) -> list[Subscription]:
         """Every version of a subscription, newest first."""

@@ -1,0 +1,94 @@
+"""The template and its state machines agree with each other, with moto and with the API."""
+
+import json
+import re
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from local_runtime.template import PROJECT_ROOT, LocalNames, load_template, resources_of_type, state_machine_definition
+
+TEMPLATE = load_template()
+STATE_MACHINES = resources_of_type(TEMPLATE, "AWS::Serverless::StateMachine")
+FUNCTIONS = resources_of_type(TEMPLATE, "AWS::Serverless::Function")
+
+
+def _placeholders(text: str) -> set[str]:
+    return set(re.findall(r"\$\{([A-Za-z0-9_]+)\}", text))
+
+
+@pytest.mark.parametrize("logical_id", sorted(STATE_MACHINES))
+def test_every_placeholder_is_substituted_by_a_function_of_the_template(logical_id: str) -> None:
+    # GIVEN the ASL file behind the state machine and its substitutions
+    properties = STATE_MACHINES[logical_id]["Properties"]
+    asl = (PROJECT_ROOT / properties["DefinitionUri"]).read_text()
+    substitutions: dict[str, Any] = properties["DefinitionSubstitutions"]
+
+    # THEN every placeholder is defined, and no substitution is left unused
+    assert _placeholders(asl) == set(substitutions)
+
+    # AND each one names the ARN of a function declared in the template
+    for value in substitutions.values():
+        target, attribute = value["Fn::GetAtt"]
+        assert target in FUNCTIONS, f"{target} is not a function of the template"
+        assert attribute == "Arn"
+
+    # AND the state machine may invoke exactly those functions
+    invokable = {policy["LambdaInvokePolicy"]["FunctionName"]["Ref"] for policy in properties["Policies"]}
+    assert invokable == {value["Fn::GetAtt"][0] for value in substitutions.values()}
+
+
+@pytest.mark.parametrize("logical_id", sorted(STATE_MACHINES))
+def test_moto_accepts_the_resolved_definition(logical_id: str) -> None:
+    # GIVEN the definition with its substitutions applied
+    definition = state_machine_definition(LocalNames(TEMPLATE), logical_id)
+
+    # WHEN Step Functions (moto) is asked to create it
+    with mock_aws():
+        client = boto3.client("stepfunctions", region_name="us-east-1")
+        arn = client.create_state_machine(
+            name=logical_id,
+            definition=definition,
+            roleArn="arn:aws:iam::123456789012:role/test",
+            type="STANDARD",
+        )["stateMachineArn"]
+
+        # THEN it is stored as given
+        assert json.loads(client.describe_state_machine(stateMachineArn=arn)["definition"]) == json.loads(definition)
+
+
+def test_every_step_but_the_undo_is_caught_by_fail_activation() -> None:
+    # GIVEN the ActivateOrder definition
+    asl = json.loads((PROJECT_ROOT / "statemachine/activate_order.asl.json").read_text())
+    tasks = {name: state for name, state in asl["States"].items() if state["Type"] == "Task"}
+
+    # THEN every task but FailActivation sends any error to FailActivation
+    for name, state in tasks.items():
+        if name == "FailActivation":
+            continue
+        assert {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "FailActivation"} in state["Catch"]
+
+    # AND the tasks use only JSONPath features moto runs (no JSONata, no Assign)
+    assert "QueryLanguage" not in asl
+    assert all("Assign" not in state for state in asl["States"].values())
+
+
+def test_every_route_of_the_template_is_in_the_openapi_document() -> None:
+    # GIVEN the API routes the template declares
+    from order_activation.http.openapi import openapi_document
+
+    declared = {
+        (event["Properties"]["Method"].lower(), event["Properties"]["Path"])
+        for function in FUNCTIONS.values()
+        for event in function["Properties"].get("Events", {}).values()
+        if event["Type"] == "Api"
+    }
+
+    # WHEN the document is generated from the models
+    paths = json.loads(openapi_document())["paths"]
+    documented = {(method, path) for path, methods in paths.items() for method in methods}
+
+    # THEN both list the same routes (the document itself is not in it)
+    assert documented == declared - {("get", "/openapi.json")}
