@@ -27,6 +27,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Final
 
+from babel import Locale
 from babel.numbers import format_currency
 from fontTools import ttLib
 from fpdf import FPDF
@@ -186,15 +187,30 @@ def _clean(text: str, *, multiline: bool = False) -> str:
             kept.append(char)
         elif char.isspace():
             kept.append(" ")
-        elif unicodedata.category(char) == "Cf" and char not in _KEPT_FORMAT_CHARS:
+        elif _is_invisible(char):
             continue
         elif _family_for(ord(char)) is not None:
             kept.append(char)
         elif unicodedata.category(char) not in _DROPPED_CATEGORIES:
             kept.append("?")
 
-    lines = (re.sub(r" {2,}", " ", line).strip() for line in "".join(kept).split("\n"))
+    lines = (_tidy(line) for line in "".join(kept).split("\n"))
     return "\n".join(lines).strip("\n")
+
+
+def _is_invisible(char: str) -> bool:
+    """Control and format characters and variation selectors, except the joiners."""
+    if char in _KEPT_FORMAT_CHARS:
+        return False
+    code_point = ord(char)
+    selector = 0xFE00 <= code_point <= 0xFE0F or 0xE0100 <= code_point <= 0xE01EF
+    return selector or unicodedata.category(char) in ("Cc", "Cf")
+
+
+def _tidy(line: str) -> str:
+    """Drop joiners left at word edges (by a removed emoji) and repeated spaces."""
+    line = re.sub(r"(^| )[\u200c\u200d]+|[\u200c\u200d]+(?= |$)", r"\1", line)
+    return re.sub(r" {2,}", " ", line).strip()
 
 
 def _clean_optional(text: str | None) -> str | None:
@@ -231,9 +247,17 @@ def _clean_document(document: InvoiceDocument) -> InvoiceDocument:
     )
 
 
+_LOCALE: Final = Locale.parse("en_US")
+
+
 def _money(amount: Decimal, currency: str) -> str:
-    """Amount in the currency's symbol and minor units, e.g. $1,200.00, ¥1,000, KWD 1.250."""
-    return _clean(format_currency(amount, currency, locale="en_US"))
+    """Amount in the currency's symbol and minor units, e.g. $1,200.00, ¥1,000, KWD 1.250.
+
+    babel writes a letter symbol straight against the digits ("KWD1.250"); CLDR's
+    currency spacing asks for a space there, so a no-break space is inserted.
+    """
+    text = format_currency(amount, currency, locale=_LOCALE)
+    return _clean(re.sub(r"(?<=[^\W\d_])(?=\d)", "\u00a0", text, count=1))
 
 
 def _iso(day: date) -> str:
@@ -331,8 +355,44 @@ class _InvoicePDF(FPDF):
         self.cell(w, h, text, align=align)
 
     def wrap(self, text: str, width: float) -> list[str]:
-        lines = self.multi_cell(width, _LH_BODY, text, dry_run=True, output="LINES")
-        return [str(line) for line in lines] or [""]
+        """Greedy word wrap in the current font.
+
+        Measures each word once, which is an order of magnitude faster than a
+        ``multi_cell`` dry run on long tables. Words wider than the line, such as
+        URLs or CJK runs without spaces, are broken between characters.
+        """
+        space = self.get_string_width(" ")
+        lines: list[str] = []
+        for paragraph in text.split("\n"):
+            line, line_width = "", 0.0
+            for word in paragraph.split(" "):
+                word_width = self.get_string_width(word)
+                if word_width > width:
+                    *full, word = self.break_word(word, width)
+                    if line:
+                        lines.append(line)
+                    lines.extend(full)
+                    line, line_width = word, self.get_string_width(word)
+                elif line and line_width + space + word_width > width:
+                    lines.append(line)
+                    line, line_width = word, word_width
+                else:
+                    line_width += (space if line else 0) + word_width
+                    line = f"{line} {word}" if line else word
+            lines.append(line)
+        return lines
+
+    def break_word(self, word: str, width: float) -> list[str]:
+        pieces, piece, piece_width = [], "", 0.0
+        for char in word:
+            char_width = self.get_string_width(char)
+            if piece and piece_width + char_width > width:
+                pieces.append(piece)
+                piece, piece_width = "", 0.0
+            piece += char
+            piece_width += char_width
+        pieces.append(piece)
+        return pieces
 
     def paragraph(self, x: float, y: float, w: float, line_height: float, text: str) -> float:
         """Draw wrapped text in the current style, one text object per line.
@@ -630,6 +690,9 @@ class _InvoicePDF(FPDF):
 
     def draw_payment(self, x: float, y: float, w: float) -> None:
         doc = self.doc
+        if not doc.payment_url and not doc.payment_instructions:
+            return
+
         self.label_text(x, y, w, "Payment")
         y += 6
         if doc.payment_instructions:
