@@ -145,10 +145,8 @@ def create_bucket(name: str) -> None:
     client = boto3.client("s3")
     client.create_bucket(Bucket=name)
     client.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
-    client.put_bucket_encryption(
-        Bucket=name,
-        ServerSideEncryptionConfiguration={"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
-    )
+    encryption: Any = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]}
+    client.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration=encryption)
 
 
 def describe(stack: LocalStack) -> str:

@@ -46,7 +46,12 @@ def start_activation(tenant_id: str, order_id: str, request: ActivationRequest) 
         tenant_id,
         order,
         allowed_from=ACTIVATABLE,
-        changes={"status": "ACTIVATING", "activation_id": activation.activation_id},
+        changes={
+            "status": "ACTIVATING",
+            "activation_id": activation.activation_id,
+            "po_number": request.po_number,
+            "po_date": request.po_date.isoformat() if request.po_date else None,
+        },
     )
 
     try:
@@ -56,7 +61,13 @@ def start_activation(tenant_id: str, order_id: str, request: ActivationRequest) 
         raise ActivationInProgressError(f"order {order_id} changed while activating") from error
 
     logger.info("activation started", activation_id=activation.activation_id, order_id=order.id)
-    step_input = ActivationStepInput(tenant_id=tenant_id, activation_id=activation.activation_id, order_id=order.id)
+    step_input = ActivationStepInput(
+        tenant_id=tenant_id,
+        activation_id=activation.activation_id,
+        order_id=order.id,
+        generate_invoice=request.generate_invoice,
+        activate_invoice=request.activate_invoice,
+    )
     start_activate_order(step_input)
     return activation
 

@@ -9,7 +9,7 @@ import json
 import uuid
 from typing import Any
 
-from order_activation import events_out
+from order_activation import events_out, invoices
 from order_activation.errors import ActivationStepError, PricingMismatchError, RecordNotFoundError
 from order_activation.models.activations import (
     ActivationError,
@@ -21,6 +21,7 @@ from order_activation.models.activations import (
 )
 from order_activation.models.catalog import Product
 from order_activation.models.common import timestamp, utc_now
+from order_activation.models.invoices import Invoice
 from order_activation.models.orders import Order, OrderLine
 from order_activation.observability import logger
 from order_activation.orders import reprice_line
@@ -224,6 +225,54 @@ def _entitlements(order: Order, line: OrderLine, product: Product, activation_id
     ]
 
 
+def create_invoice(step_input: ActivationStepInput) -> ActivationStepInput:
+    """Drafts the order's first invoice: first billing periods in advance, one-time lines whole."""
+    activation, order = _load("CreateInvoice", step_input)
+    tenant_id = step_input.tenant_id
+    catalog = products.get_many(tenant_id, (line.product_id for line in order.lines))
+    catalog = {line.product_id: _product(catalog, line) for line in order.lines}
+
+    invoice = invoices.draft_invoice(
+        record_id("inv", activation.activation_id, order.id),
+        order,
+        activation.activation_id,
+        invoices.first_invoice_lines(order, catalog),
+        issue_date=utc_now().date(),
+        po_number=activation.options.po_number,
+        po_date=activation.options.po_date,
+    )
+    created = invoices.invoices.add(tenant_id, invoice)
+
+    logger.info("invoice drafted", invoice_id=invoice.id, created_now=created, total=str(invoice.total))
+    return step_input
+
+
+def activate_invoice(step_input: ActivationStepInput) -> ActivationStepInput:
+    """Gives the activation's invoice its number and announces it."""
+    activation, _ = _load("ActivateInvoice", step_input)
+    invoice = _invoice_of(step_input.tenant_id, activation.activation_id)
+
+    numbered, _ = invoices.number_invoice(step_input.tenant_id, invoice)
+    invoices.announce_activated(step_input.tenant_id, numbered)
+    return step_input
+
+
+def render_invoice_pdf(step_input: ActivationStepInput) -> ActivationStepInput:
+    """Renders the invoice's PDF once and stores it in S3."""
+    activation, _ = _load("RenderInvoicePdf", step_input)
+    invoice = _invoice_of(step_input.tenant_id, activation.activation_id)
+
+    invoices.render_and_store_pdf(step_input.tenant_id, invoice)
+    return step_input
+
+
+def _invoice_of(tenant_id: str, activation_id: str) -> Invoice:
+    invoice = invoices.invoices.of_activation(tenant_id, activation_id)
+    if invoice is None:
+        raise RecordNotFoundError(f"activation {activation_id} has no invoice")
+    return invoice
+
+
 def complete_activation(step_input: ActivationStepInput) -> ActivationStepInput:
     """Marks the order ACTIVATED and the activation SUCCEEDED together, then announces it."""
     activation, order = _load("CompleteActivation", step_input)
@@ -272,6 +321,7 @@ def fail_activation(step_input: ActivationStepInput, failure: dict[str, Any]) ->
         return step_input
 
     removed = records.remove_all(tenant_id, activation.activation_id)
+    invoices.discard_for_failed_activation(tenant_id, activation.activation_id)
     error = _activation_error(failure, activation.current_step)
     transact(
         [

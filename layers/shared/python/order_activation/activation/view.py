@@ -3,10 +3,18 @@
 from order_activation.errors import NotFoundError
 from order_activation.models.activations import Activation
 from order_activation.orders import get_order
-from order_activation.storage.repositories import ActivationRecords, Activations
+from order_activation.invoices import with_links
+from order_activation.models.invoices import Invoice
+from order_activation.storage.repositories import ActivationRecords, Activations, Invoices
 
 activations = Activations()
 records = ActivationRecords()
+invoices = Invoices()
+
+
+def _invoice(tenant_id: str, activation_id: str) -> Invoice | None:
+    invoice = invoices.of_activation(tenant_id, activation_id)
+    return with_links(invoice) if invoice else None
 
 
 def get_activation(tenant_id: str, activation_id: str) -> Activation:
@@ -27,5 +35,6 @@ def get_activation(tenant_id: str, activation_id: str) -> Activation:
         subscriptions=created["SUBSCRIPTION"],
         assets=created["ASSET"],
         entitlements=created["ENTITLEMENT"],
+        invoice=_invoice(tenant_id, activation_id),
         error=activation.error,
     )

@@ -13,10 +13,11 @@ VERSION = "1.0.0"
 def openapi_document() -> str:
     """Every route of every API function, so one document describes the whole contract."""
     from order_activation.http.app import build_resolver
-    from order_activation.http.routes import activation_routes, catalog_routes, order_routes, read_routes
+    from order_activation.http import routes
 
     resolver = build_resolver()
-    for router in (catalog_routes, order_routes, read_routes, activation_routes):
+    routers = (routes.catalog_routes, routes.order_routes, routes.read_routes, routes.activation_routes)
+    for router in (*routers, routes.invoice_routes):
         resolver.include_router(router)
     return resolver.get_openapi_json_schema(title=TITLE, version=VERSION)
 

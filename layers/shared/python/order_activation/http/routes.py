@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from order_activation import catalog, customers, orders
+from order_activation import catalog, customers, invoices, orders
 from order_activation.activation import start, view
 from order_activation.http.app import tenant_of
 from order_activation.http.errors import JSON
@@ -21,7 +21,8 @@ from order_activation.models.activations import (
 from order_activation.models.catalog import Product, ProductRequest
 from order_activation.models.common import Page
 from order_activation.models.customers import Customer, CustomerRequest
-from order_activation.models.orders import DraftOrderRequest, Order, OrderStatus
+from order_activation.models.invoices import Invoice
+from order_activation.models.orders import DraftOrderRequest, Order, OrderStatus, RecordId
 from order_activation.reads import SubscriptionWithVersions, customer_records, get_subscription
 
 Limit = Annotated[int, Query(ge=1, le=100, description="page size, 1 to 100")]
@@ -31,6 +32,7 @@ catalog_routes = APIGatewayRouter()
 order_routes = APIGatewayRouter()
 read_routes = APIGatewayRouter()
 activation_routes = APIGatewayRouter()
+invoice_routes = APIGatewayRouter()
 
 
 def created(resource: object) -> Response:
@@ -131,3 +133,30 @@ def handle_activate_order(
     )
     headers = {"Location": f"/activations/{activation.activation_id}"}
     return Response(202, JSON, started, headers=headers)
+
+
+@invoice_routes.get("/invoices/<invoiceId>", tags=["Invoices"])
+def handle_get_invoice(invoiceId: str) -> Invoice:
+    return invoices.get_invoice(tenant_of(invoice_routes), invoiceId)
+
+
+@invoice_routes.get("/invoices", tags=["Invoices"])
+def handle_list_invoices(
+    customer_id: Annotated[RecordId, Query(alias="customerId")], limit: Limit = 50, next_token: NextToken = None
+) -> Page[Invoice]:
+    return invoices.list_invoices(tenant_of(invoice_routes), customer_id, limit, next_token)
+
+
+@invoice_routes.post("/invoices/<invoiceId>/activate", tags=["Invoices"])
+def handle_activate_invoice(invoiceId: str) -> Invoice:
+    return invoices.activate_invoice(tenant_of(invoice_routes), invoiceId)
+
+
+@invoice_routes.get(
+    "/invoices/<invoiceId>/pdf",
+    tags=["Invoices"],
+    responses={302: {"description": "redirects to a time-limited link to the PDF"}},
+)
+def handle_get_invoice_pdf(invoiceId: str) -> Response[None]:
+    link = invoices.pdf_link(tenant_of(invoice_routes), invoiceId)
+    return Response(302, JSON, None, headers={"Location": link})

@@ -7,6 +7,7 @@ from pydantic import Field, model_validator
 
 from order_activation.models.catalog import BillingPeriod
 from order_activation.models.common import ApiModel, BusinessDate, Money, RequestModel, StrictBool
+from order_activation.models.invoices import Invoice
 from order_activation.models.orders import Order
 
 ActivationStatus = Literal["RUNNING", "PENDING_APPROVAL", "SUCCEEDED", "FAILED", "REJECTED"]
@@ -126,7 +127,7 @@ class Activation(ApiModel):
     subscriptions: list[Subscription]
     assets: list[Asset]
     entitlements: list[Entitlement]
-    invoice: dict[str, Any] | None = None
+    invoice: Invoice | None = None
     payment: dict[str, Any] | None = None
     transactions: list[dict[str, Any]] = []
     error: ActivationError | None
@@ -138,3 +139,5 @@ class ActivationStepInput(ApiModel):
     tenant_id: str
     activation_id: str
     order_id: str
+    generate_invoice: bool = False
+    activate_invoice: bool = False

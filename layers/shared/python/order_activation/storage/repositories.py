@@ -15,6 +15,7 @@ from order_activation.models.activations import (
 )
 from order_activation.models.catalog import Product
 from order_activation.models.customers import Customer
+from order_activation.models.invoices import Invoice
 from order_activation.models.orders import Order, OrderStatus
 from order_activation.storage import dynamo
 from order_activation.storage.dynamo import Item, TransactionConflictError
@@ -40,6 +41,11 @@ def _key(tenant_id: str, kind: str, record_id: str) -> Item:
 
 class Counters:
     """Per-tenant sequences behind order, subscription, asset and invoice numbers."""
+
+    def current(self, tenant_id: str, sequence: str) -> int:
+        key = {"pk": f"{tenant_id}#COUNTER#{sequence}", "sk": "COUNTER"}
+        item = dynamo.records_table().get_item(Key=key, ConsistentRead=True).get("Item")
+        return int(item["value"]) if item else 0
 
     def reserve(self, tenant_id: str, sequence: str, count: int = 1) -> int:
         """Reserves `count` consecutive numbers atomically and returns the first."""
@@ -212,7 +218,8 @@ class ActivationRecords:
             item |= {"pk": f"{tenant_id}#SUBSCRIPTION#{record_id}", "sk": f"V#{version:06d}"}
         else:
             item |= _key(tenant_id, kind, record_id)
-        item |= {"gsi1pk": f"{tenant_id}#CUSTOMER#{customer_id}#{kind}", "gsi1sk": record_id}
+        created_at = record.created_at  # type: ignore[attr-defined]
+        item |= {"gsi1pk": f"{tenant_id}#CUSTOMER#{customer_id}#{kind}", "gsi1sk": f"{created_at}#{record_id}"}
         item |= {"gsi3pk": f"{tenant_id}#ACTIVATION#{activation_id}", "gsi3sk": f"{kind}#{record_id}"}
         return item
 
@@ -251,3 +258,80 @@ class ActivationRecords:
         items = list(dynamo.query_all(None, "pk", partition))
         versions = [_model(Subscription, item) for item in items]
         return sorted(versions, key=lambda version: version.version, reverse=True)
+
+
+class Invoices:
+    """Invoices, listed per customer newest first and found by the activation that made them."""
+
+    def _key(self, tenant_id: str, invoice_id: str) -> Item:
+        return _key(tenant_id, "INVOICE", invoice_id)
+
+    def add(self, tenant_id: str, invoice: Invoice) -> bool:
+        """Stores a new invoice; answers False if it already exists (a retried step)."""
+        item = _record(invoice) | self._key(tenant_id, invoice.id)
+        item |= {"gsi1pk": f"{tenant_id}#CUSTOMER#{invoice.customer_id}#INVOICE"}
+        item |= {"gsi1sk": f"{invoice.created_at}#{invoice.id}"}
+        item |= {"gsi3pk": f"{tenant_id}#INVOICE_OF#{invoice.activation_id}", "gsi3sk": invoice.id}
+        try:
+            dynamo.records_table().put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
+        except dynamo.client().exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def get(self, tenant_id: str, invoice_id: str) -> Invoice | None:
+        item = dynamo.records_table().get_item(Key=self._key(tenant_id, invoice_id), ConsistentRead=True)
+        return _model(Invoice, item["Item"]) if "Item" in item else None
+
+    def of_activation(self, tenant_id: str, activation_id: str) -> Invoice | None:
+        partition = f"{tenant_id}#INVOICE_OF#{activation_id}"
+        items = list(dynamo.query_all(BY_ACTIVATION, "gsi3pk", partition))
+        return _model(Invoice, items[0]) if items else None
+
+    def of_customer(
+        self, tenant_id: str, customer_id: str, limit: int, token: str | None
+    ) -> tuple[list[Invoice], str | None]:
+        partition = f"{tenant_id}#CUSTOMER#{customer_id}#INVOICE"
+        items, next_token = dynamo.query_page(BY_LIST, "gsi1pk", partition, limit, token)
+        return [_model(Invoice, item) for item in items], next_token
+
+    def numbering(self, tenant_id: str, invoice: Invoice, number: int, previous: int, now: str) -> list[Any]:
+        """The operations that give a DRAFT invoice the tenant's next number, gapless.
+
+        The counter moves from `previous` to `number` only together with the invoice,
+        so a number is never skipped and never given twice.
+        """
+        counter_key = {"pk": f"{tenant_id}#COUNTER#INVOICE", "sk": "COUNTER"}
+        if previous:
+            counter = dynamo.update_operation(
+                counter_key, "SET #value = :number", {":number": number, ":previous": previous},
+                "#value = :previous", {"#value": "value"},
+            )
+        else:
+            counter = dynamo.put_operation(counter_key | {"value": number}, "attribute_not_exists(pk)")
+
+        invoice_update = dynamo.update_operation(
+            self._key(tenant_id, invoice.id),
+            "SET #status = :active, invoice_number = :formatted, activated_at = :now",
+            {":active": "ACTIVE", ":draft": "DRAFT", ":formatted": f"INV-{number:06d}", ":now": now},
+            "#status = :draft",
+            {"#status": "status"},
+        )
+        return [counter, invoice_update]
+
+    def set_pdf_key(self, tenant_id: str, invoice_id: str, pdf_key: str) -> None:
+        dynamo.records_table().update_item(
+            Key=self._key(tenant_id, invoice_id),
+            UpdateExpression="SET pdf_key = :key",
+            ExpressionAttributeValues={":key": pdf_key},
+        )
+
+    def cancel(self, tenant_id: str, invoice_id: str) -> None:
+        dynamo.records_table().update_item(
+            Key=self._key(tenant_id, invoice_id),
+            UpdateExpression="SET #status = :canceled REMOVE gsi3pk, gsi3sk",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={":canceled": "CANCELED"},
+        )
+
+    def delete(self, tenant_id: str, invoice_id: str) -> None:
+        dynamo.records_table().delete_item(Key=self._key(tenant_id, invoice_id))
