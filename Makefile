@@ -21,7 +21,7 @@ serve: $(INSTALLED)  ## the whole stack on http://127.0.0.1:$${PORT:-3000}
 	$(PYTHON) -m local_runtime.serve
 
 test: $(INSTALLED)  ## unit, integration and end-to-end tests
-	$(PYTHON) -m pytest -n 2 --dist loadfile
+	$(PYTHON) -m pytest -q -n 2 --dist loadfile
 
 lint: $(INSTALLED)  ## ruff, mypy on the package, cfn-lint on the template
 	$(VENV)/bin/ruff check .

@@ -21,6 +21,7 @@ import boto3
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.response import StreamingBody
 
+from local_runtime.faults import FaultInjector, SandboxTimeoutError
 from local_runtime.template import PROJECT_ROOT, LocalNames, resources_of_type
 
 log = logging.getLogger("local_runtime")
@@ -79,6 +80,7 @@ class FunctionRegistry:
         template = names.template
         globals_ = template.get("Globals", {}).get("Function", {})
         self.functions: dict[str, LocalFunction] = {}
+        self.faults = FaultInjector()
 
         for logical_id, body in resources_of_type(template, "AWS::Serverless::Function").items():
             properties = {**globals_, **body["Properties"]}
@@ -126,19 +128,28 @@ class FunctionRegistry:
         event = json.loads(body if isinstance(body, bytes | str) else body.read())
 
         parsed: dict[str, Any] = {"StatusCode": 200, "ExecutedVersion": "$LATEST"}
+        self.faults.before_invocation(function.logical_id)
         try:
+            self.faults.before_handler(function.logical_id)
             payload = json.dumps(function.invoke(event)).encode()
         except Exception as error:
-            payload = json.dumps(
-                {
-                    "errorMessage": str(error),
-                    "errorType": type(error).__name__,
-                    "stackTrace": traceback.format_tb(error.__traceback__),
-                }
-            ).encode()
+            payload = _function_error(error)
             parsed["FunctionError"] = "Unhandled"
             log.info("function %s raised %s", function.logical_id, type(error).__name__, exc_info=True)
+        self.faults.after_handler(function.logical_id)
 
         parsed["Payload"] = StreamingBody(io.BytesIO(payload), len(payload))
         response = AWSResponse(path, 200, HTTPHeaders(), None)
         return response, parsed
+
+
+def _function_error(error: Exception) -> bytes:
+    """The payload Lambda answers for an unhandled exception; its type names the error."""
+    error_type = "Sandbox.Timedout" if isinstance(error, SandboxTimeoutError) else type(error).__name__
+    return json.dumps(
+        {
+            "errorMessage": str(error),
+            "errorType": error_type,
+            "stackTrace": traceback.format_tb(error.__traceback__),
+        }
+    ).encode()

@@ -12,6 +12,7 @@ import requests
 
 from local_runtime.gateway import LocalApi, serve_http
 from local_runtime.lambdas import FunctionRegistry
+from local_runtime.moto_patches import make_transactions_cheap, serialize_dynamodb_requests
 from local_runtime.template import (
     ACCOUNT,
     REGION,
@@ -94,6 +95,8 @@ class LocalStack:
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
+        serialize_dynamodb_requests()
+        make_transactions_cheap()
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
         self._moto.start()
         config = {"stepfunctions": {"execute_state_machine": True}}

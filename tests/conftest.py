@@ -72,3 +72,12 @@ def other_api(stack: Any) -> ApiClient:
 @pytest.fixture
 def anonymous(stack: Any) -> ApiClient:
     return ApiClient(stack.url, None, "nobody")
+
+
+@pytest.fixture
+def faults(stack: Any) -> Iterator[Any]:
+    """The local runtime's fault injector, disarmed again after the test."""
+    injector = stack.functions.faults
+    injector.clear()
+    yield injector
+    injector.clear()

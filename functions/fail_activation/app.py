@@ -10,4 +10,5 @@ from order_activation.observability import logger, tracer
 @tracer.capture_lambda_handler
 def handler(event: dict, context: LambdaContext) -> dict:
     step_input = ActivationStepInput.model_validate(event)
-    return steps.fail_activation(step_input, event.get("error") or {}).model_dump(mode="json")
+    failure = event.get("error") or {}
+    return steps.fail_activation(step_input, failure, event.get("failedStep")).model_dump(mode="json")

@@ -22,9 +22,9 @@ def customer(api: ApiClient, **overrides: Any) -> dict[str, Any]:
     return api.create("/customers", sample_event("create_customer.json") | overrides)
 
 
-def draft_order(api: ApiClient, effective_date: str = "2026-01-31") -> dict[str, Any]:
+def draft_order(api: ApiClient, effective_date: str = "2026-01-31", **buyer_fields: Any) -> dict[str, Any]:
     """25 seats for 12 months at 10 % off, plus one onboarding package."""
-    seats, onboarding, buyer = seat_product(api), onboarding_product(api), customer(api)
+    seats, onboarding, buyer = seat_product(api), onboarding_product(api), customer(api, **buyer_fields)
     return api.create(
         "/orders",
         {

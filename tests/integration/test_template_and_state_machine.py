@@ -64,11 +64,13 @@ def test_every_step_but_the_undo_is_caught_by_fail_activation() -> None:
     asl = json.loads((PROJECT_ROOT / "statemachine/activate_order.asl.json").read_text())
     tasks = {name: state for name, state in asl["States"].items() if state["Type"] == "Task"}
 
-    # THEN every task but FailActivation sends any error to FailActivation
+    # THEN every task but FailActivation sends any error to FailActivation, naming itself
     for name, state in tasks.items():
         if name == "FailActivation":
             continue
-        assert {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "FailActivation"} in state["Catch"]
+        assert state["Catch"] == [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": f"{name}Failed"}]
+        marker = asl["States"][f"{name}Failed"]
+        assert marker == {"Type": "Pass", "Result": name, "ResultPath": "$.failedStep", "Next": "FailActivation"}
 
     # AND the tasks use only JSONPath features moto runs (no JSONata, no Assign)
     assert "QueryLanguage" not in asl

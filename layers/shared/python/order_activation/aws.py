@@ -1,8 +1,10 @@
-"""boto3 clients and resources, one per thread.
+"""boto3 clients and resources, created once per process.
 
-A Lambda sandbox runs one invocation at a time, but the local runtime runs many
-handlers in threads of one process, where boto3's default session must not be
-used to build clients concurrently.
+A Lambda sandbox runs one invocation at a time; the local runtime runs many
+handlers in threads of one process. boto3's default session must not build
+clients from several threads at once, so creation holds a lock. Clients are
+thread-safe; the DynamoDB table resources here only send requests (they never
+lazy-load attributes), so sharing them is safe too.
 """
 
 import threading
@@ -11,7 +13,7 @@ from typing import Any
 import boto3
 
 _creation = threading.Lock()
-_per_thread = threading.local()
+_made: dict[tuple[str, str], Any] = {}
 
 
 def client(service: str) -> Any:
@@ -23,9 +25,10 @@ def resource(service: str) -> Any:
 
 
 def _cached(key: tuple[str, str], build: Any) -> Any:
-    cache: dict[tuple[str, str], Any] = getattr(_per_thread, "cache", None) or {}
-    _per_thread.cache = cache
-    if key not in cache:
+    made = _made.get(key)
+    if made is None:
         with _creation:
-            cache[key] = build()
-    return cache[key]
+            made = _made.get(key)
+            if made is None:
+                made = _made[key] = build()
+    return made

@@ -1,6 +1,8 @@
 """Invoices of activated orders: their lines, gapless numbers and PDF."""
 
+import random
 import time
+import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -17,14 +19,21 @@ from order_activation.pricing.money import round_money
 from order_activation.settings import settings
 from order_activation.storage import documents
 from order_activation.storage.dynamo import TransactionConflictError, transact
-from order_activation.storage.repositories import Counters, Customers, Invoices, Orders
+from order_activation.storage.repositories import Counters, Customers, Invoices, NumberingLease, Orders
 
 invoices = Invoices()
 counters = Counters()
 customers = Customers()
 orders = Orders()
 
-NUMBERING_ATTEMPTS = 50
+NUMBERING_SECONDS = 25
+LEASE_SECONDS = 10
+_INVOICE_IDS = uuid.UUID("0b9f3c5e-4d21-4a8e-9c7a-3e5d2f1a6b80")
+
+
+def invoice_id_for(activation_id: str) -> str:
+    """The id of an activation's invoice, the same on every retry of its steps."""
+    return f"inv_{uuid.uuid5(_INVOICE_IDS, activation_id).hex[:24]}"
 
 
 def first_invoice_lines(order: Order, catalog: dict[str, Product]) -> list[InvoiceLine]:
@@ -115,32 +124,46 @@ def _payment_status_for(total: Decimal) -> PaymentStatus:
 def number_invoice(tenant_id: str, invoice: Invoice) -> tuple[Invoice, bool]:
     """Gives a DRAFT invoice the tenant's next `INV-` number; an ACTIVE one keeps its own.
 
-    Answers the invoice and whether this call numbered it.
-
-    The counter and the invoice change in one transaction that expects the counter
-    unchanged, so concurrent activations queue up and no number is skipped or repeated.
+    Answers the invoice and whether this call numbered it. Numbering takes the
+    tenant's numbering lease, and the counter and the invoice then change in one
+    transaction, so concurrent activations queue up and no number is skipped or repeated.
     """
-    for attempt in range(NUMBERING_ATTEMPTS):
-        current = invoices.get(tenant_id, invoice.id)
+    deadline = time.monotonic() + NUMBERING_SECONDS
+    pause = 0.01
+    current = invoices.get(tenant_id, invoice.id)
+    while time.monotonic() < deadline:
         if current is None:
             raise NotFoundError(f"invoice {invoice.id} not found")
         if current.status != "DRAFT":
             return current, False
 
-        previous = counters.current(tenant_id, "INVOICE")
-        operations = invoices.numbering(tenant_id, current, previous + 1, previous, timestamp(utc_now()))
-        try:
-            transact(operations)
-        except TransactionConflictError:
-            time.sleep(min(0.01 * (attempt + 1), 0.2))
+        lease = NumberingLease(tenant_id, "INVOICE", seconds=LEASE_SECONDS)
+        previous = lease.try_acquire(time.time())
+        if previous is None:
+            time.sleep(random.uniform(pause / 2, pause))
+            pause = min(pause * 2, 0.5)
             continue
 
-        numbered = invoices.get(tenant_id, invoice.id)
-        assert numbered is not None
-        logger.info("invoice numbered", invoice_id=invoice.id, invoice_number=numbered.invoice_number)
-        return numbered, True
+        numbered = _number_under_lease(tenant_id, current, previous + 1, lease)
+        if numbered is not None:
+            return numbered, True
+        current = invoices.get(tenant_id, invoice.id)
 
     raise InvalidStateError(f"invoice {invoice.id} could not be numbered; try again")
+
+
+def _number_under_lease(tenant_id: str, invoice: Invoice, number: int, lease: NumberingLease) -> Invoice | None:
+    operations = invoices.numbering(tenant_id, invoice, number, timestamp(utc_now()), lease)
+    try:
+        transact(operations)
+    except TransactionConflictError:
+        lease.release()
+        return None
+
+    logger.info("invoice numbered", invoice_id=invoice.id, invoice_number=f"INV-{number:06d}")
+    return invoice.model_copy(
+        update={"status": "ACTIVE", "invoice_number": f"INV-{number:06d}", "activated_at": timestamp(utc_now())}
+    )
 
 
 def announce_activated(tenant_id: str, invoice: Invoice) -> None:
@@ -169,7 +192,7 @@ def render_and_store_pdf(tenant_id: str, invoice: Invoice) -> str:
     from order_activation.invoice_pdf import render_invoice_pdf
 
     key = pdf_key(tenant_id, invoice)
-    if not documents.exists(key):
+    if invoice.pdf_key != key and not documents.exists(key):
         customer = _customer(tenant_id, invoice.customer_id)
         order = orders.get(tenant_id, invoice.order_id)
         order_number = order.order_number if order else None
@@ -220,9 +243,9 @@ def activate_invoice(tenant_id: str, invoice_id: str) -> Invoice:
     if not numbered_now:
         raise InvalidStateError(f"invoice {invoice_id} was activated by another request")
 
-    render_and_store_pdf(tenant_id, numbered)
+    key = render_and_store_pdf(tenant_id, numbered)
     announce_activated(tenant_id, numbered)
-    return get_invoice(tenant_id, invoice_id)
+    return with_links(numbered.model_copy(update={"pdf_key": key}))
 
 
 def pdf_link(tenant_id: str, invoice_id: str) -> str:
@@ -240,7 +263,7 @@ def discard_for_failed_activation(tenant_id: str, activation_id: str) -> None:
     A DRAFT is deleted with its PDF; a numbered invoice is CANCELED instead, so the
     tenant's invoice numbers stay gapless.
     """
-    invoice = invoices.of_activation(tenant_id, activation_id)
+    invoice = invoices.get(tenant_id, invoice_id_for(activation_id))
     if invoice is None:
         return
 

@@ -105,13 +105,11 @@ def apply_subscriptions(step_input: ActivationStepInput) -> ActivationStepInput:
     """Creates one subscription (version 1) per recurring line of a new order."""
     activation, order = _load("ApplySubscriptions", step_input)
     tenant_id = step_input.tenant_id
-    existing = records.existing_ids(tenant_id, activation.activation_id)
+    recurring = {record_id("sub", activation.activation_id, line.id): line for line in order.lines}
+    recurring = {sub_id: line for sub_id, line in recurring.items() if line.billing_period != "ONE_TIME"}
+    existing = records.existing_ids(tenant_id, "SUBSCRIPTION", list(recurring))
 
-    missing = [
-        line
-        for line in order.lines
-        if line.billing_period != "ONE_TIME" and record_id("sub", activation.activation_id, line.id) not in existing
-    ]
+    missing = [line for sub_id, line in recurring.items() if sub_id not in existing]
     if missing:
         first = counters.reserve(tenant_id, "SUBSCRIPTION", len(missing))
         subscriptions = [
@@ -154,22 +152,24 @@ def grant_assets_and_entitlements(step_input: ActivationStepInput) -> Activation
     activation, order = _load("GrantAssetsAndEntitlements", step_input)
     tenant_id = step_input.tenant_id
     activation_id = activation.activation_id
-    existing = records.existing_ids(tenant_id, activation_id)
     catalog = products.get_many(tenant_id, (line.product_id for line in order.lines))
 
-    one_time = [line for line in order.lines if line.billing_period == "ONE_TIME"]
-    missing_assets = [line for line in one_time if record_id("ast", activation_id, line.id) not in existing]
+    one_time = {record_id("ast", activation_id, line.id): line for line in order.lines}
+    one_time = {asset_id: line for asset_id, line in one_time.items() if line.billing_period == "ONE_TIME"}
+    existing_assets = records.existing_ids(tenant_id, "ASSET", list(one_time))
+    missing_assets = [line for asset_id, line in one_time.items() if asset_id not in existing_assets]
     if missing_assets:
         first = counters.reserve(tenant_id, "ASSET", len(missing_assets))
         assets = [_asset(order, line, activation_id, first + offset) for offset, line in enumerate(missing_assets)]
         records.add(tenant_id, activation_id, "ASSET", assets)
 
-    entitlements = [
+    granted = [
         entitlement
         for line in order.lines
         for entitlement in _entitlements(order, line, _product(catalog, line), activation_id)
-        if entitlement.id not in existing
     ]
+    existing = records.existing_ids(tenant_id, "ENTITLEMENT", [entitlement.id for entitlement in granted])
+    entitlements = [entitlement for entitlement in granted if entitlement.id not in existing]
     records.add(tenant_id, activation_id, "ENTITLEMENT", entitlements)
 
     logger.info(
@@ -233,7 +233,7 @@ def create_invoice(step_input: ActivationStepInput) -> ActivationStepInput:
     catalog = {line.product_id: _product(catalog, line) for line in order.lines}
 
     invoice = invoices.draft_invoice(
-        record_id("inv", activation.activation_id, order.id),
+        invoices.invoice_id_for(activation.activation_id),
         order,
         activation.activation_id,
         invoices.first_invoice_lines(order, catalog),
@@ -267,7 +267,7 @@ def render_invoice_pdf(step_input: ActivationStepInput) -> ActivationStepInput:
 
 
 def _invoice_of(tenant_id: str, activation_id: str) -> Invoice:
-    invoice = invoices.invoices.of_activation(tenant_id, activation_id)
+    invoice = invoices.invoices.get(tenant_id, invoices.invoice_id_for(activation_id))
     if invoice is None:
         raise RecordNotFoundError(f"activation {activation_id} has no invoice")
     return invoice
@@ -305,7 +305,9 @@ STEP_ERRORS = {
 }
 
 
-def fail_activation(step_input: ActivationStepInput, failure: dict[str, Any]) -> ActivationStepInput:
+def fail_activation(
+    step_input: ActivationStepInput, failure: dict[str, Any], failed_step: str | None = None
+) -> ActivationStepInput:
     """Undoes every record of the activation, then marks it FAILED and the order ACTIVATION_FAILED.
 
     An activation that already ended (a failure after CompleteActivation committed) keeps its records.
@@ -322,7 +324,7 @@ def fail_activation(step_input: ActivationStepInput, failure: dict[str, Any]) ->
 
     removed = records.remove_all(tenant_id, activation.activation_id)
     invoices.discard_for_failed_activation(tenant_id, activation.activation_id)
-    error = _activation_error(failure, activation.current_step)
+    error = _activation_error(failure, failed_step or activation.current_step)
     transact(
         [
             orders.status_change(

@@ -1,10 +1,10 @@
 """The Activation resource: the record, its order and everything it created."""
 
 from order_activation.errors import NotFoundError
+from order_activation.invoices import invoice_id_for, with_links
 from order_activation.models.activations import Activation
-from order_activation.orders import get_order
-from order_activation.invoices import with_links
 from order_activation.models.invoices import Invoice
+from order_activation.orders import get_order
 from order_activation.storage.repositories import ActivationRecords, Activations, Invoices
 
 activations = Activations()
@@ -13,7 +13,7 @@ invoices = Invoices()
 
 
 def _invoice(tenant_id: str, activation_id: str) -> Invoice | None:
-    invoice = invoices.of_activation(tenant_id, activation_id)
+    invoice = invoices.get(tenant_id, invoice_id_for(activation_id))
     return with_links(invoice) if invoice else None
 
 

@@ -12,8 +12,8 @@ VERSION = "1.0.0"
 @cache
 def openapi_document() -> str:
     """Every route of every API function, so one document describes the whole contract."""
-    from order_activation.http.app import build_resolver
     from order_activation.http import routes
+    from order_activation.http.app import build_resolver
 
     resolver = build_resolver()
     routers = (routes.catalog_routes, routes.order_routes, routes.read_routes, routes.activation_routes)

@@ -30,9 +30,6 @@ def exists(key: str) -> bool:
 
 def put_once(key: str, body: bytes) -> bool:
     """Writes the document unless it exists; answers whether this call wrote it."""
-    if exists(key):
-        return False
-
     try:
         _s3().put_object(
             Bucket=_bucket(), Key=key, Body=body, ContentType="application/pdf", IfNoneMatch="*"

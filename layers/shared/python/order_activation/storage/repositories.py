@@ -223,9 +223,13 @@ class ActivationRecords:
         item |= {"gsi3pk": f"{tenant_id}#ACTIVATION#{activation_id}", "gsi3sk": f"{kind}#{record_id}"}
         return item
 
-    def existing_ids(self, tenant_id: str, activation_id: str) -> set[str]:
-        partition = f"{tenant_id}#ACTIVATION#{activation_id}"
-        return {item["id"] for item in dynamo.query_all(BY_ACTIVATION, "gsi3pk", partition)}
+    def existing_ids(self, tenant_id: str, kind: str, record_ids: Sequence[str]) -> set[str]:
+        """Which of these records exist already; reads them by key, never by scanning."""
+        if kind == "SUBSCRIPTION":
+            keys = [{"pk": f"{tenant_id}#SUBSCRIPTION#{record_id}", "sk": "V#000001"} for record_id in record_ids]
+        else:
+            keys = [_key(tenant_id, kind, record_id) for record_id in record_ids]
+        return {item["id"] for item in dynamo.batch_get(keys)}
 
     def add(self, tenant_id: str, activation_id: str, kind: str, records: Sequence[BaseModel]) -> None:
         dynamo.batch_put(self._item(tenant_id, activation_id, kind, record) for record in records)
@@ -261,7 +265,7 @@ class ActivationRecords:
 
 
 class Invoices:
-    """Invoices, listed per customer newest first and found by the activation that made them."""
+    """Invoices, listed per customer newest first."""
 
     def _key(self, tenant_id: str, invoice_id: str) -> Item:
         return _key(tenant_id, "INVOICE", invoice_id)
@@ -271,7 +275,6 @@ class Invoices:
         item = _record(invoice) | self._key(tenant_id, invoice.id)
         item |= {"gsi1pk": f"{tenant_id}#CUSTOMER#{invoice.customer_id}#INVOICE"}
         item |= {"gsi1sk": f"{invoice.created_at}#{invoice.id}"}
-        item |= {"gsi3pk": f"{tenant_id}#INVOICE_OF#{invoice.activation_id}", "gsi3sk": invoice.id}
         try:
             dynamo.records_table().put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
         except dynamo.client().exceptions.ConditionalCheckFailedException:
@@ -282,11 +285,6 @@ class Invoices:
         item = dynamo.records_table().get_item(Key=self._key(tenant_id, invoice_id), ConsistentRead=True)
         return _model(Invoice, item["Item"]) if "Item" in item else None
 
-    def of_activation(self, tenant_id: str, activation_id: str) -> Invoice | None:
-        partition = f"{tenant_id}#INVOICE_OF#{activation_id}"
-        items = list(dynamo.query_all(BY_ACTIVATION, "gsi3pk", partition))
-        return _model(Invoice, items[0]) if items else None
-
     def of_customer(
         self, tenant_id: str, customer_id: str, limit: int, token: str | None
     ) -> tuple[list[Invoice], str | None]:
@@ -294,21 +292,19 @@ class Invoices:
         items, next_token = dynamo.query_page(BY_LIST, "gsi1pk", partition, limit, token)
         return [_model(Invoice, item) for item in items], next_token
 
-    def numbering(self, tenant_id: str, invoice: Invoice, number: int, previous: int, now: str) -> list[Any]:
-        """The operations that give a DRAFT invoice the tenant's next number, gapless.
+    def numbering(self, tenant_id: str, invoice: Invoice, number: int, now: str, lease: "NumberingLease") -> list[Any]:
+        """The operations that give a DRAFT invoice the number after the lease's, gapless.
 
-        The counter moves from `previous` to `number` only together with the invoice,
-        so a number is never skipped and never given twice.
+        The counter moves to `number` only together with the invoice and only while the
+        lease is held, which the same write gives back, so no number is skipped or repeated.
         """
-        counter_key = {"pk": f"{tenant_id}#COUNTER#INVOICE", "sk": "COUNTER"}
-        if previous:
-            counter = dynamo.update_operation(
-                counter_key, "SET #value = :number", {":number": number, ":previous": previous},
-                "#value = :previous", {"#value": "value"},
-            )
-        else:
-            counter = dynamo.put_operation(counter_key | {"value": number}, "attribute_not_exists(pk)")
-
+        counter = dynamo.update_operation(
+            lease.key,
+            "SET #value = :number REMOVE holder, expires_at",
+            {":number": number, ":holder": lease.holder},
+            "holder = :holder",
+            {"#value": "value"},
+        )
         invoice_update = dynamo.update_operation(
             self._key(tenant_id, invoice.id),
             "SET #status = :active, invoice_number = :formatted, activated_at = :now",
@@ -328,10 +324,52 @@ class Invoices:
     def cancel(self, tenant_id: str, invoice_id: str) -> None:
         dynamo.records_table().update_item(
             Key=self._key(tenant_id, invoice_id),
-            UpdateExpression="SET #status = :canceled REMOVE gsi3pk, gsi3sk",
+            UpdateExpression="SET #status = :canceled",
             ExpressionAttributeNames={"#status": "status"},
             ExpressionAttributeValues={":canceled": "CANCELED"},
         )
 
     def delete(self, tenant_id: str, invoice_id: str) -> None:
         dynamo.records_table().delete_item(Key=self._key(tenant_id, invoice_id))
+
+
+
+class NumberingLease:
+    """An exclusive, short hold on a tenant's gapless sequence, kept on its counter item.
+
+    Taking the lease also reads the counter; a holder that crashes loses it when it expires.
+    """
+
+    def __init__(self, tenant_id: str, sequence: str, seconds: int) -> None:
+        self.key = {"pk": f"{tenant_id}#COUNTER#{sequence}", "sk": "COUNTER"}
+        self.holder = dynamo.new_id("lease")
+        self.seconds = seconds
+
+    def try_acquire(self, now: float) -> int | None:
+        """The counter's value if the lease was taken, None if someone else holds it."""
+        try:
+            response = dynamo.records_table().update_item(
+                Key=self.key,
+                UpdateExpression="SET holder = :holder, expires_at = :expires",
+                ConditionExpression="attribute_not_exists(holder) OR expires_at < :now",
+                ExpressionAttributeValues={
+                    ":holder": self.holder,
+                    ":expires": int(now) + self.seconds,
+                    ":now": int(now),
+                },
+                ReturnValues="ALL_NEW",
+            )
+        except dynamo.client().exceptions.ConditionalCheckFailedException:
+            return None
+        return int(response["Attributes"].get("value", 0))
+
+    def release(self) -> None:
+        try:
+            dynamo.records_table().update_item(
+                Key=self.key,
+                UpdateExpression="REMOVE holder, expires_at",
+                ConditionExpression="holder = :holder",
+                ExpressionAttributeValues={":holder": self.holder},
+            )
+        except dynamo.client().exceptions.ConditionalCheckFailedException:
+            return

@@ -1,0 +1,128 @@
+"""The one place where the local runtime stands in for DynamoDB behaviour moto lacks.
+
+moto applies a transaction to the live table and, if any part fails, puts back a
+deep copy of the whole table taken before it started. Served from a threaded
+server, two requests at once can then undo each other's committed writes (a lost
+update), and a reader can see a transaction half applied. DynamoDB never does
+either. The local runtime therefore serves DynamoDB requests one at a time, in
+the order they arrive.
+
+That copy also makes every transaction cost time in proportion to the whole
+table (measured with moto 5.2.5: about 0.1 s per 1,000 items), so the local
+runtime copies only the items a transaction touches and keeps the rest by
+reference. Left as it is: every query still scans and sorts the whole table, so
+a long run on one local stack slows down as the table fills.
+"""
+
+import copy
+import threading
+from collections import defaultdict, deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+
+class _ArrivalOrderLock:
+    """A lock handed on in arrival order, so no request waits behind ones that came later."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._waiting: deque[threading.Event] = deque()
+        self._busy = False
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        turn: threading.Event | None = None
+        with self._guard:
+            if self._busy:
+                turn = threading.Event()
+                self._waiting.append(turn)
+            else:
+                self._busy = True
+        if turn is not None:
+            turn.wait()
+
+        try:
+            yield
+        finally:
+            with self._guard:
+                if self._waiting:
+                    self._waiting.popleft().set()
+                else:
+                    self._busy = False
+
+
+_dynamodb_turns = _ArrivalOrderLock()
+
+
+def serialize_dynamodb_requests() -> None:
+    """Makes moto's DynamoDB answer one request at a time, as if each were atomic."""
+    from moto.dynamodb.responses import DynamoHandler
+
+    original = DynamoHandler.call_action
+    if getattr(original, "serialized_by_local_runtime", False):
+        return
+
+    def call_action(self: Any) -> Any:
+        with _dynamodb_turns.held():
+            return original(self)
+
+    call_action.serialized_by_local_runtime = True  # type: ignore[attr-defined]
+    DynamoHandler.call_action = call_action  # type: ignore[method-assign]
+
+
+_touched: dict[str, list[tuple[Any, Any]]] = {}
+"""Keys of the items the running transaction writes, per table (requests run one at a time)."""
+
+
+def _table_snapshot(table: Any, memo: dict[int, Any]) -> Any:
+    """What moto keeps to undo a failed transaction: the item containers, plus copies of
+    the items the transaction writes. Every other item is left unchanged by it, so the
+    snapshot can share it with the live table.
+    """
+    snapshot = copy.copy(table)
+    if table.range_key_attr:
+        snapshot.items = defaultdict(dict, {key: dict(row) for key, row in table.items.items()})
+    else:
+        snapshot.items = defaultdict(dict, table.items)
+
+    for hash_value, range_value in _touched.get(table.name, []):
+        current = table.get_item(hash_value, range_value)
+        if current is None:
+            continue
+        if range_value is not None:
+            snapshot.items[hash_value][range_value] = copy.deepcopy(current)
+        else:
+            snapshot.items[hash_value] = copy.deepcopy(current)
+    return snapshot
+
+
+def make_transactions_cheap() -> None:
+    """Undoes a failed transaction from its touched items only, instead of a whole-table copy."""
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.dynamo_type import DynamoType
+    from moto.dynamodb.models.table import Table
+
+    original = DynamoDBBackend.transact_write_items
+    if getattr(original, "made_cheap_by_local_runtime", False):
+        return
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> Any:
+        _touched.clear()
+        for operation in transact_items:
+            kind, body = next(iter(operation.items()))
+            table = self.tables.get(body.get("TableName"))
+            key = body["Item"] if kind == "Put" else body.get("Key", {})
+            if table is None or table.hash_key_attr not in key:
+                continue
+            hash_value = DynamoType(key[table.hash_key_attr])
+            range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr in key else None
+            _touched.setdefault(table.name, []).append((hash_value, range_value))
+        try:
+            return original(self, transact_items)
+        finally:
+            _touched.clear()
+
+    transact_write_items.made_cheap_by_local_runtime = True  # type: ignore[attr-defined]
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    Table.__deepcopy__ = _table_snapshot  # type: ignore[attr-defined]
