@@ -1,11 +1,13 @@
 """`make run`: one real activation end to end on the embedded local runtime.
 
 It creates a product, a customer and a draft order through the HTTP API, activates
-the order, waits for the outcome and prints it.
+the order with an invoice, waits for the outcome, prints it and writes the
+invoice PDF to `out/`.
 """
 
 import sys
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -13,6 +15,7 @@ import requests
 from local_runtime.stack import LocalStack
 
 API_KEY = "demo-key"
+OUTPUT = Path("out")
 
 
 class Client:
@@ -73,7 +76,20 @@ def run_demo(client: Client) -> dict[str, Any]:
             ],
         },
     )
-    return client.post(f"/orders/{order['id']}/activate", {}, Prefer="wait=20")
+    options = {"generateInvoice": True, "activateInvoice": True, "poNumber": "PO-2026-0042"}
+    return client.post(f"/orders/{order['id']}/activate", options, Prefer="wait=20")
+
+
+def save_invoice_pdf(client: Client, invoice_id: str, folder: Path) -> Path:
+    """Follows `GET /invoices/{id}/pdf` to its time-limited link and writes the PDF."""
+    response = client.session.get(f"{client.url}/invoices/{invoice_id}/pdf", timeout=60)
+    response.raise_for_status()
+
+    folder.mkdir(parents=True, exist_ok=True)
+    invoice = client.session.get(f"{client.url}/invoices/{invoice_id}", timeout=60).json()
+    path = folder / f"invoice-{invoice['invoiceNumber'] or invoice_id}.pdf"
+    path.write_bytes(response.content)
+    return path
 
 
 def describe(activation: dict[str, Any]) -> str:
@@ -103,6 +119,16 @@ def describe(activation: dict[str, Any]) -> str:
     for entitlement in activation["entitlements"]:
         quantity = "on" if entitlement["quantity"] is None else entitlement["quantity"]
         lines.append(f"  - {entitlement['feature']}: {quantity} ({entitlement['status']})")
+    invoice = activation["invoice"]
+    if invoice:
+        lines.append(
+            f"Invoice {invoice['invoiceNumber']} {invoice['status']} ({invoice['paymentStatus']}):"
+            f" subtotal {invoice['subtotal']} tax {invoice['taxTotal']} total {invoice['total']} {currency},"
+            f" due {invoice['dueDate']}"
+        )
+        for line in invoice["lines"]:
+            period = f"{line['periodStart']} to {line['periodEnd']}" if line["periodEnd"] else "one-time"
+            lines.append(f"  - {line['description']}, {period}: {line['amount']} + tax {line['taxAmount']}")
     if activation["error"]:
         lines.append(f"Error: {activation['error']}")
     return "\n".join(lines)
@@ -111,11 +137,15 @@ def describe(activation: dict[str, Any]) -> str:
 def main() -> int:
     stack = LocalStack().start()
     try:
-        activation = run_demo(Client(stack.url))
+        client = Client(stack.url)
+        activation = run_demo(client)
+        pdf = save_invoice_pdf(client, activation["invoice"]["id"], OUTPUT) if activation["invoice"] else None
     finally:
         stack.stop()
 
     print(describe(activation))
+    if pdf:
+        print(f"Invoice PDF written to {pdf}")
     return 0 if activation["status"] == "SUCCEEDED" and activation["order"]["status"] == "ACTIVATED" else 1
 
 

@@ -1,9 +1,9 @@
 """Invoices made by activation: lines and taxes, gapless numbers, the PDF in S3."""
 
 import io
-from decimal import Decimal
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import boto3

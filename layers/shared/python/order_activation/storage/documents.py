@@ -31,9 +31,7 @@ def exists(key: str) -> bool:
 def put_once(key: str, body: bytes) -> bool:
     """Writes the document unless it exists; answers whether this call wrote it."""
     try:
-        _s3().put_object(
-            Bucket=_bucket(), Key=key, Body=body, ContentType="application/pdf", IfNoneMatch="*"
-        )
+        _s3().put_object(Bucket=_bucket(), Key=key, Body=body, ContentType="application/pdf", IfNoneMatch="*")
     except ClientError as error:
         if error.response["Error"]["Code"] in ("PreconditionFailed", "ConditionalRequestConflict"):
             return False
@@ -47,11 +45,7 @@ def read(key: str) -> bytes:
 
 def link(key: str, seconds: int = LINK_SECONDS) -> str:
     """A time-limited GET link to the document."""
-    return str(
-        _s3().generate_presigned_url(
-            "get_object", Params={"Bucket": _bucket(), "Key": key}, ExpiresIn=seconds
-        )
-    )
+    return str(_s3().generate_presigned_url("get_object", Params={"Bucket": _bucket(), "Key": key}, ExpiresIn=seconds))
 
 
 def delete_everywhere(prefix: str) -> int:

@@ -333,7 +333,6 @@ class Invoices:
         dynamo.records_table().delete_item(Key=self._key(tenant_id, invoice_id))
 
 
-
 class NumberingLease:
     """An exclusive, short hold on a tenant's gapless sequence, kept on its counter item.
 
