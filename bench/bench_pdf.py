@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from fpdf import FPDF
+
 from order_activation.invoice_pdf import InvoiceDocument, InvoiceLineView, Party, render_invoice_pdf
 
 LINE_COUNTS = (1, 50, 300)

@@ -1,6 +1,7 @@
 """API function: catalog, customers, draft orders and reads."""
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from order_activation.http.app import build_resolver, serve
 from order_activation.http.openapi import add_openapi_route
 from order_activation.http.routes import catalog_routes, order_routes, read_routes

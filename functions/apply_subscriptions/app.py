@@ -1,6 +1,7 @@
 """ActivateOrder step: apply subscriptions."""
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from order_activation.activation import steps
 from order_activation.models.activations import ActivationStepInput
 from order_activation.observability import logger, tracer

@@ -1,6 +1,7 @@
 """Invoices function: read invoices, activate a DRAFT one, link to its PDF."""
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from order_activation.http.app import build_resolver, serve
 from order_activation.http.routes import invoice_routes
 from order_activation.observability import logger, tracer

@@ -1,6 +1,7 @@
 """Validate-activation function: checks the order, locks it and starts ActivateOrder."""
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from order_activation.http.app import build_resolver, serve
 from order_activation.http.routes import activation_routes
 from order_activation.observability import logger, tracer

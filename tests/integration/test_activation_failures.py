@@ -3,11 +3,11 @@
 from typing import Any
 
 import pytest
+
 from order_activation.activation import steps
 from order_activation.errors import ActivationStepError
 from order_activation.models.activations import ActivationStepInput
 from order_activation.storage import dynamo
-
 from tests.conftest import ApiClient
 from tests.e2e.helpers import activate, draft_order
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+
 from order_activation.pricing import (
     PERIOD_MONTHS,
     add_months,

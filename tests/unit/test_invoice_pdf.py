@@ -12,6 +12,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from pypdf import PdfReader
+
 from order_activation.invoice_pdf import (
     FONT_DIR,
     InvoiceDocument,
@@ -19,7 +21,6 @@ from order_activation.invoice_pdf import (
     Party,
     render_invoice_pdf,
 )
-from pypdf import PdfReader
 
 SELLER = Party(
     name="Acme Cloud Services, Inc.",

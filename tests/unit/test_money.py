@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+
 from order_activation.pricing import (
     InvalidMoneyError,
     UnknownCurrencyError,

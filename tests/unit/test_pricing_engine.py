@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+
 from order_activation.pricing import (
     LineInput,
     PricedLine,

@@ -14,10 +14,11 @@ from decimal import Decimal, FloatOperation, getcontext, localcontext
 from fractions import Fraction
 from pathlib import Path
 
-import order_activation.pricing as pricing
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+import order_activation.pricing as pricing
 from order_activation.pricing import (
     PERIOD_MONTHS,
     BillingPeriod,
