@@ -2,11 +2,11 @@
 
 import json
 import re
+import uuid
 from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from local_runtime.template import PROJECT_ROOT, LocalNames, load_template, resources_of_type, state_machine_definition
 
@@ -41,22 +41,21 @@ def test_every_placeholder_is_substituted_by_a_function_of_the_template(logical_
 
 
 @pytest.mark.parametrize("logical_id", sorted(STATE_MACHINES))
-def test_moto_accepts_the_resolved_definition(logical_id: str) -> None:
+def test_moto_accepts_the_resolved_definition(stack: Any, logical_id: str) -> None:
     # GIVEN the definition with its substitutions applied
     definition = state_machine_definition(LocalNames(TEMPLATE), logical_id)
 
-    # WHEN Step Functions (moto) is asked to create it
-    with mock_aws():
-        client = boto3.client("stepfunctions", region_name="us-east-1")
-        arn = client.create_state_machine(
-            name=logical_id,
-            definition=definition,
-            roleArn="arn:aws:iam::123456789012:role/test",
-            type="STANDARD",
-        )["stateMachineArn"]
+    # WHEN Step Functions (moto, with execution on) is asked to create it under another name
+    client = boto3.client("stepfunctions")
+    arn = client.create_state_machine(
+        name=f"{logical_id}-{uuid.uuid4().hex[:8]}",
+        definition=definition,
+        roleArn="arn:aws:iam::123456789012:role/test",
+        type="STANDARD",
+    )["stateMachineArn"]
 
-        # THEN it is stored as given
-        assert json.loads(client.describe_state_machine(stateMachineArn=arn)["definition"]) == json.loads(definition)
+    # THEN it is stored as given
+    assert json.loads(client.describe_state_machine(stateMachineArn=arn)["definition"]) == json.loads(definition)
 
 
 def test_every_step_but_the_undo_is_caught_by_fail_activation() -> None:
