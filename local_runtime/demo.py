@@ -63,6 +63,7 @@ def run_demo(client: Client) -> dict[str, Any]:
             "currency": "USD",
             "address": {"line1": "100 Congress Ave", "city": "Austin", "region": "TX", "country": "US"},
             "taxRate": "0.0825",
+            "paymentMethod": "pm_card_visa",
         },
     )
     order = client.post(
@@ -120,6 +121,7 @@ def describe(activation: dict[str, Any]) -> str:
         quantity = "on" if entitlement["quantity"] is None else entitlement["quantity"]
         lines.append(f"  - {entitlement['feature']}: {quantity} ({entitlement['status']})")
     invoice = activation["invoice"]
+    payment = activation["payment"]
     if invoice:
         lines.append(
             f"Invoice {invoice['invoiceNumber']} {invoice['status']} ({invoice['paymentStatus']}):"
@@ -129,6 +131,13 @@ def describe(activation: dict[str, Any]) -> str:
         for line in invoice["lines"]:
             period = f"{line['periodStart']} to {line['periodEnd']}" if line["periodEnd"] else "one-time"
             lines.append(f"  - {line['description']}, {period}: {line['amount']} + tax {line['taxAmount']}")
+        lines.append(f"  pay online: {invoice['paymentUrl']}")
+    if payment:
+        failure = f" ({payment['failureMessage']})" if payment["failureMessage"] else ""
+        lines.append(
+            f"Payment {payment['status']}: {payment['amount']} {payment['currency']}"
+            f" as Stripe {payment['externalId']}{failure}"
+        )
     if activation["error"]:
         lines.append(f"Error: {activation['error']}")
     return "\n".join(lines)

@@ -10,6 +10,8 @@ from typing import Any
 import boto3
 import requests
 
+from local_runtime import stripe_stand_in
+from local_runtime.event_delivery import EventDelivery
 from local_runtime.gateway import LocalApi, serve_http
 from local_runtime.lambdas import FunctionRegistry
 from local_runtime.moto_patches import make_transactions_cheap, serialize_dynamodb_requests
@@ -39,7 +41,12 @@ class LocalStack:
     api_keys: str = field(default_factory=lambda: os.environ.get("LOCAL_API_KEYS") or DEFAULT_API_KEYS)
     parameters: dict[str, str] = field(default_factory=dict)
     url: str = ""
+    stripe_url: str = ""
+    webhook_secret: str = field(
+        default_factory=lambda: os.environ.get("STRIPE_WEBHOOK_SECRET") or stripe_stand_in.DEFAULT_WEBHOOK_SECRET
+    )
     functions: FunctionRegistry | None = None
+    delivery: EventDelivery | None = None
     _moto: Any = None
     _http: Any = None
 
@@ -49,16 +56,23 @@ class LocalStack:
         self._start_moto(moto_port)
 
         names = LocalNames(load_template(), self._template_parameters())
+        stripe_port = free_port()
+        os.environ["STRIPE_API_BASE"] = f"http://127.0.0.1:{stripe_port}"
         self.functions = FunctionRegistry(names)
         os.environ.update(self.functions.merged_environment())
+        self.delivery = EventDelivery(self.functions)
         self._create_resources(names)
         self.functions.install_invoke_hook()
+        self.delivery.install()
         self._seed_api_keys()
 
         api = LocalApi(names, self.functions)
         self.port = self.port or free_port()
         self._http = serve_http(api, self.port)
         self.url = f"http://127.0.0.1:{self.port}"
+
+        self.stripe_url = stripe_stand_in.start(stripe_port)
+        stripe_stand_in.send_webhooks_to(self.stripe_url, f"{self.url}/webhooks/stripe", self.webhook_secret)
         return self
 
     def stop(self) -> None:
@@ -110,6 +124,15 @@ class LocalStack:
             create_bucket(names.physical_name(logical_id))
         for logical_id in resources_of_type(template, "AWS::Events::EventBus"):
             boto3.client("events").create_event_bus(Name=names.physical_name(logical_id))
+        for logical_id in resources_of_type(template, "AWS::SecretsManager::Secret"):
+            boto3.client("secretsmanager").create_secret(
+                Name=names.physical_name(logical_id), SecretString=self._secret_value(logical_id)
+            )
+        for logical_id in resources_of_type(template, "AWS::SNS::Topic"):
+            boto3.client("sns").create_topic(Name=names.physical_name(logical_id))
+        for logical_id, body in resources_of_type(template, "AWS::Events::Rule").items():
+            assert self.delivery is not None
+            self.delivery.add_rule(names.physical_name(logical_id), names.resolve(body["Properties"]))
         for logical_id in resources_of_type(template, "AWS::Serverless::StateMachine"):
             boto3.client("stepfunctions").create_state_machine(
                 name=names.physical_name(logical_id),
@@ -117,6 +140,11 @@ class LocalStack:
                 roleArn=f"arn:aws:iam::{ACCOUNT}:role/local-state-machine",
                 type=names.resource(logical_id)["Properties"].get("Type", "STANDARD"),
             )
+
+    def _secret_value(self, logical_id: str) -> str:
+        if logical_id != "StripeSecret":
+            raise ValueError(f"the local runtime has no value for secret {logical_id}")
+        return json.dumps({"apiKey": stripe_stand_in.LOCAL_API_KEY, "webhookSecret": self.webhook_secret})
 
     def _seed_api_keys(self) -> None:
         from order_activation.api_keys import register_key

@@ -67,6 +67,9 @@ class LocalNames:
             "AWS::DynamoDB::Table": f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{name}",
             "AWS::S3::Bucket": f"arn:aws:s3:::{name}",
             "AWS::Events::EventBus": f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/{name}",
+            "AWS::Events::Rule": f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{name}",
+            "AWS::SNS::Topic": f"arn:aws:sns:{REGION}:{ACCOUNT}:{name}",
+            "AWS::SecretsManager::Secret": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{name}",
         }
         return arns[kind]
 
@@ -78,7 +81,7 @@ class LocalNames:
             default = self.template["Parameters"][name].get("Default", "")
             return str(self.parameters.get(name, default))
         kind = self.resource(name)["Type"]
-        if kind == "AWS::Serverless::StateMachine":
+        if kind in ("AWS::Serverless::StateMachine", "AWS::SNS::Topic"):
             return self.arn(name)
         return self.physical_name(name)
 

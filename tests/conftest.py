@@ -1,11 +1,14 @@
 """Fixtures shared by every tier: the local stack, tenants with their own API keys, sample events."""
 
 import json
+import os
 import secrets
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 import requests
 
@@ -81,3 +84,27 @@ def faults(stack: Any) -> Iterator[Any]:
     injector.clear()
     yield injector
     injector.clear()
+
+
+@pytest.fixture
+def bus_events(stack: Any) -> Any:
+    """Reads what the service publishes to its bus, through a rule and an SQS queue."""
+    sqs, events = boto3.client("sqs"), boto3.client("events")
+    queue_url = sqs.create_queue(QueueName=f"bus-{os.getpid()}-{threading.get_ident()}")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    bus = os.environ["EVENT_BUS_NAME"]
+    rule = f"everything-{os.getpid()}"
+    events.put_rule(Name=rule, EventBusName=bus, EventPattern=json.dumps({"source": ["order-activation"]}))
+    events.put_targets(Rule=rule, EventBusName=bus, Targets=[{"Id": "queue", "Arn": queue_arn}])
+
+    def received() -> list[dict[str, Any]]:
+        messages = []
+        while True:
+            batch = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
+            if not batch:
+                return messages
+            messages.extend(json.loads(message["Body"]) for message in batch)
+
+    yield received
+    events.remove_targets(Rule=rule, EventBusName=bus, Ids=["queue"])
+    events.delete_rule(Name=rule, EventBusName=bus)

@@ -1,11 +1,8 @@
 """The local runtime behaves as the AWS services it stands in for, where the service relies on it."""
 
-import json
-import os
 import threading
 from typing import Any
 
-import boto3
 import pytest
 
 from order_activation.storage import dynamo
@@ -78,30 +75,6 @@ def test_concurrent_transactions_lose_no_update(stack: Any) -> None:
 
     # THEN exactly the ten that committed are counted
     assert _item("race#counter")["value"] == 10  # type: ignore[index]
-
-
-@pytest.fixture
-def bus_events(stack: Any) -> Any:
-    """Reads what the service publishes to its bus, through a rule and an SQS queue."""
-    sqs, events = boto3.client("sqs"), boto3.client("events")
-    queue_url = sqs.create_queue(QueueName=f"bus-{os.getpid()}-{threading.get_ident()}")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    bus = os.environ["EVENT_BUS_NAME"]
-    rule = f"everything-{os.getpid()}"
-    events.put_rule(Name=rule, EventBusName=bus, EventPattern=json.dumps({"source": ["order-activation"]}))
-    events.put_targets(Rule=rule, EventBusName=bus, Targets=[{"Id": "queue", "Arn": queue_arn}])
-
-    def received() -> list[dict[str, Any]]:
-        messages = []
-        while True:
-            batch = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
-            if not batch:
-                return messages
-            messages.extend(json.loads(message["Body"]) for message in batch)
-
-    yield received
-    events.remove_targets(Rule=rule, EventBusName=bus, Ids=["queue"])
-    events.delete_rule(Name=rule, EventBusName=bus)
 
 
 def test_activation_outcomes_reach_the_bus(api: ApiClient, bus_events: Any) -> None:

@@ -65,11 +65,16 @@ def test_every_step_but_the_undo_is_caught_by_fail_activation() -> None:
 
     # THEN every task but FailActivation sends any error to FailActivation, naming itself
     for name, state in tasks.items():
-        if name == "FailActivation":
+        if name in ("FailActivation", "SyncConnectedSystems"):
             continue
         assert state["Catch"] == [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": f"{name}Failed"}]
         marker = asl["States"][f"{name}Failed"]
         assert marker == {"Type": "Pass", "Result": name, "ResultPath": "$.failedStep", "Next": "FailActivation"}
+
+    # AND a connected system that fails never undoes the activation
+    assert tasks["SyncConnectedSystems"]["Catch"] == [
+        {"ErrorEquals": ["States.ALL"], "ResultPath": "$.syncError", "Next": "CompleteActivation"}
+    ]
 
     # AND the tasks use only JSONPath features moto runs (no JSONata, no Assign)
     assert "QueryLanguage" not in asl

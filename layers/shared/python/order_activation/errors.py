@@ -73,3 +73,8 @@ class PricingMismatchError(ActivationStepError):
 
 class RecordNotFoundError(ActivationStepError):
     """A record the activation relies on has disappeared."""
+
+
+class InvalidSignatureError(DomainError):
+    code = "invalid_signature"
+    status = 400

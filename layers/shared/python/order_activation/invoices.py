@@ -19,12 +19,13 @@ from order_activation.pricing.money import round_money
 from order_activation.settings import settings
 from order_activation.storage import documents
 from order_activation.storage.dynamo import TransactionConflictError, transact
-from order_activation.storage.repositories import Counters, Customers, Invoices, NumberingLease, Orders
+from order_activation.storage.repositories import Counters, Customers, Invoices, NumberingLease, Orders, Payments
 
 invoices = Invoices()
 counters = Counters()
 customers = Customers()
 orders = Orders()
+payments = Payments()
 
 NUMBERING_SECONDS = 25
 LEASE_SECONDS = 10
@@ -243,6 +244,9 @@ def activate_invoice(tenant_id: str, invoice_id: str) -> Invoice:
     if not numbered_now:
         raise InvalidStateError(f"invoice {invoice_id} was activated by another request")
 
+    from order_activation.payments.collection import offer_payment_link
+
+    numbered = offer_payment_link(tenant_id, numbered)
     key = render_and_store_pdf(tenant_id, numbered)
     announce_activated(tenant_id, numbered)
     return with_links(numbered.model_copy(update={"pdf_key": key}))
@@ -257,6 +261,19 @@ def pdf_link(tenant_id: str, invoice_id: str) -> str:
     return documents.link(key)
 
 
+def refund_payment(tenant_id: str, invoice: Invoice) -> None:
+    """Gives back a charge the invoice collected, then forgets the payment."""
+    from order_activation.payments import stripe_gateway
+
+    payment = payments.get(tenant_id, invoice.id)
+    if payment is None:
+        return
+    if payment.external_id and payment.status in ("SUCCEEDED", "PROCESSING"):
+        stripe_gateway.refund(payment.external_id, idempotency_key=f"refund-{tenant_id}-{invoice.id}")
+        logger.info("payment refunded", invoice_id=invoice.id)
+    payments.delete(tenant_id, invoice.id)
+
+
 def discard_for_failed_activation(tenant_id: str, activation_id: str) -> None:
     """Removes the invoice a failed activation made.
 
@@ -267,6 +284,7 @@ def discard_for_failed_activation(tenant_id: str, activation_id: str) -> None:
     if invoice is None:
         return
 
+    refund_payment(tenant_id, invoice)
     if invoice.invoice_number is None:
         documents.delete_everywhere(f"{tenant_id}/invoices/{invoice.id}/")
         invoices.delete(tenant_id, invoice.id)

@@ -9,7 +9,7 @@ import json
 import uuid
 from typing import Any
 
-from order_activation import events_out, invoices
+from order_activation import connected_systems, events_out, invoices
 from order_activation.errors import ActivationStepError, PricingMismatchError, RecordNotFoundError
 from order_activation.models.activations import (
     ActivationError,
@@ -25,16 +25,27 @@ from order_activation.models.invoices import Invoice
 from order_activation.models.orders import Order, OrderLine
 from order_activation.observability import logger
 from order_activation.orders import reprice_line
+from order_activation.payments import collection
 from order_activation.pricing.calendar import billing_period
 from order_activation.pricing.engine import order_totals
 from order_activation.storage.dynamo import transact
-from order_activation.storage.repositories import ActivationRecords, Activations, Counters, Orders, Products
+from order_activation.storage.repositories import (
+    ActivationRecords,
+    Activations,
+    Counters,
+    Customers,
+    Orders,
+    Payments,
+    Products,
+)
 
 activations = Activations()
 orders = Orders()
 products = Products()
 counters = Counters()
 records = ActivationRecords()
+customers = Customers()
+payments = Payments()
 
 _RECORD_IDS = uuid.UUID("5f0c6a52-8d7e-4c55-9a51-0b7f3c1e2d40")
 
@@ -248,11 +259,12 @@ def create_invoice(step_input: ActivationStepInput) -> ActivationStepInput:
 
 
 def activate_invoice(step_input: ActivationStepInput) -> ActivationStepInput:
-    """Gives the activation's invoice its number and announces it."""
+    """Gives the activation's invoice its number and payment link, and announces it."""
     activation, _ = _load("ActivateInvoice", step_input)
     invoice = _invoice_of(step_input.tenant_id, activation.activation_id)
 
     numbered, _ = invoices.number_invoice(step_input.tenant_id, invoice)
+    collection.offer_payment_link(step_input.tenant_id, numbered)
     invoices.announce_activated(step_input.tenant_id, numbered)
     return step_input
 
@@ -263,6 +275,39 @@ def render_invoice_pdf(step_input: ActivationStepInput) -> ActivationStepInput:
     invoice = _invoice_of(step_input.tenant_id, activation.activation_id)
 
     invoices.render_and_store_pdf(step_input.tenant_id, invoice)
+    return step_input
+
+
+def collect_payment(step_input: ActivationStepInput) -> ActivationStepInput:
+    """Charges the payer's saved payment method for the ACTIVE invoice.
+
+    A declined card is an outcome, not a failure: the invoice's payment status says FAILED.
+    """
+    activation, order = _load("CollectPayment", step_input)
+    invoice = _invoice_of(step_input.tenant_id, activation.activation_id)
+    customer = customers.get(step_input.tenant_id, order.customer_id)
+    if customer is None:
+        raise RecordNotFoundError(f"customer {order.customer_id} no longer exists")
+
+    collection.collect_payment(step_input.tenant_id, invoice, customer, activation.options.transaction_hub)
+    return step_input
+
+
+def sync_connected_systems(step_input: ActivationStepInput) -> ActivationStepInput:
+    """Records the order's objects in the system the transaction hub names; failures are recorded, not raised."""
+    activation, order = _load("SyncConnectedSystems", step_input)
+    hub = activation.options.transaction_hub
+    if hub is None:
+        return step_input
+
+    tenant_id = step_input.tenant_id
+    invoice = invoices.invoices.get(tenant_id, invoices.invoice_id_for(activation.activation_id))
+    payment = payments.get(tenant_id, invoice.id) if invoice else None
+    transactions = connected_systems.sync(tenant_id, hub, order, invoice, payment)
+    activations.record_transactions(tenant_id, activation.activation_id, transactions)
+
+    failed = sum(1 for transaction in transactions if transaction.status == "FAILED")
+    logger.info("connected systems synced", transactions=len(transactions), failed=failed)
     return step_input
 
 
@@ -300,6 +345,7 @@ def complete_activation(step_input: ActivationStepInput) -> ActivationStepInput:
 
 STEP_ERRORS = {
     "PricingMismatchError": "pricing_mismatch",
+    "PaymentOutcomeUnknownError": "payment_outcome_unknown",
     "RecordNotFoundError": "record_not_found",
     "ActivationStepError": "activation_step_failed",
 }

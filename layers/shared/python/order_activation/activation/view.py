@@ -5,11 +5,12 @@ from order_activation.invoices import invoice_id_for, with_links
 from order_activation.models.activations import Activation
 from order_activation.models.invoices import Invoice
 from order_activation.orders import get_order
-from order_activation.storage.repositories import ActivationRecords, Activations, Invoices
+from order_activation.storage.repositories import ActivationRecords, Activations, Invoices, Payments
 
 activations = Activations()
 records = ActivationRecords()
 invoices = Invoices()
+payments = Payments()
 
 
 def _invoice(tenant_id: str, activation_id: str) -> Invoice | None:
@@ -24,6 +25,7 @@ def get_activation(tenant_id: str, activation_id: str) -> Activation:
 
     order = get_order(tenant_id, activation.order_id)
     created = records.of_activation(tenant_id, activation_id)
+    invoice = _invoice(tenant_id, activation_id)
 
     return Activation(
         activation_id=activation.activation_id,
@@ -35,6 +37,8 @@ def get_activation(tenant_id: str, activation_id: str) -> Activation:
         subscriptions=created["SUBSCRIPTION"],
         assets=created["ASSET"],
         entitlements=created["ENTITLEMENT"],
-        invoice=_invoice(tenant_id, activation_id),
+        invoice=invoice,
+        payment=payments.get(tenant_id, invoice.id) if invoice else None,
+        transactions=activation.transactions,
         error=activation.error,
     )

@@ -17,7 +17,7 @@ def openapi_document() -> str:
 
     resolver = build_resolver()
     routers = (routes.catalog_routes, routes.order_routes, routes.read_routes, routes.activation_routes)
-    for router in (*routers, routes.invoice_routes):
+    for router in (*routers, routes.invoice_routes, routes.webhook_routes):
         resolver.include_router(router)
     return resolver.get_openapi_json_schema(title=TITLE, version=VERSION)
 

@@ -19,10 +19,11 @@ from order_activation.models.activations import (
     Subscription,
 )
 from order_activation.models.catalog import Product, ProductRequest
-from order_activation.models.common import Page
+from order_activation.models.common import ApiModel, Page
 from order_activation.models.customers import Customer, CustomerRequest
 from order_activation.models.invoices import Invoice
 from order_activation.models.orders import DraftOrderRequest, Order, OrderStatus, RecordId
+from order_activation.payments import webhooks
 from order_activation.reads import SubscriptionWithVersions, customer_records, get_subscription
 
 Limit = Annotated[int, Query(ge=1, le=100, description="page size, 1 to 100")]
@@ -33,6 +34,7 @@ order_routes = APIGatewayRouter()
 read_routes = APIGatewayRouter()
 activation_routes = APIGatewayRouter()
 invoice_routes = APIGatewayRouter()
+webhook_routes = APIGatewayRouter()
 
 
 def created(resource: object) -> Response:
@@ -160,3 +162,16 @@ def handle_activate_invoice(invoiceId: str) -> Invoice:
 def handle_get_invoice_pdf(invoiceId: str) -> Response[None]:
     link = invoices.pdf_link(tenant_of(invoice_routes), invoiceId)
     return Response(302, JSON, None, headers={"Location": link})
+
+
+class WebhookReceipt(ApiModel):
+    received: bool
+    outcome: str
+
+
+@webhook_routes.post("/webhooks/stripe", tags=["Webhooks"])
+def handle_stripe_webhook(
+    signature: Annotated[str | None, Header(alias="Stripe-Signature")] = None,
+) -> WebhookReceipt:
+    payload = webhook_routes.current_event.decoded_body or ""
+    return WebhookReceipt(received=True, outcome=webhooks.handle_stripe_event(payload, signature))

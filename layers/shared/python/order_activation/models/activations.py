@@ -1,7 +1,7 @@
 """Activations and what they create: subscriptions, assets and entitlements."""
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
@@ -9,6 +9,7 @@ from order_activation.models.catalog import BillingPeriod
 from order_activation.models.common import ApiModel, BusinessDate, Money, RequestModel, StrictBool
 from order_activation.models.invoices import Invoice
 from order_activation.models.orders import Order
+from order_activation.models.payments import Payment
 
 ActivationStatus = Literal["RUNNING", "PENDING_APPROVAL", "SUCCEEDED", "FAILED", "REJECTED"]
 
@@ -38,6 +39,23 @@ class ActivationRequest(RequestModel):
         if self.activate_invoice and not self.generate_invoice:
             raise ValueError("activateInvoice needs generateInvoice: true")
         return self
+
+
+class SyncError(ApiModel):
+    code: str
+    message: str
+
+
+class ConnectedTransaction(ApiModel):
+    """One object of the order as recorded in a connected system."""
+
+    external_system: str
+    external_id: str | None
+    transaction_type: str
+    object_type: Literal["CUSTOMER", "PRODUCT", "INVOICE", "PAYMENT"]
+    object_id: str
+    status: Literal["SYNCED", "FAILED"]
+    error: SyncError | None = None
 
 
 class ActivationStarted(ApiModel):
@@ -110,6 +128,7 @@ class ActivationRecord(ApiModel):
     status: ActivationStatus
     options: ActivationRequest
     current_step: str | None = None
+    transactions: list[ConnectedTransaction] = []
     started_at: str
     completed_at: str | None = None
     error: ActivationError | None = None
@@ -128,8 +147,8 @@ class Activation(ApiModel):
     assets: list[Asset]
     entitlements: list[Entitlement]
     invoice: Invoice | None = None
-    payment: dict[str, Any] | None = None
-    transactions: list[dict[str, Any]] = []
+    payment: Payment | None = None
+    transactions: list[ConnectedTransaction] = []
     error: ActivationError | None
 
 

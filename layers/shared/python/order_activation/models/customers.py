@@ -39,4 +39,5 @@ class Customer(ApiModel):
     tax_rate: TaxRate
     payment_method: str | None
     stripe_customer_id: str | None
+    stripe_payment_method: str | None = Field(default=None, exclude=True)
     created_at: str

@@ -15,8 +15,9 @@ from order_activation.models.activations import (
 )
 from order_activation.models.catalog import Product
 from order_activation.models.customers import Customer
-from order_activation.models.invoices import Invoice
+from order_activation.models.invoices import Invoice, PaymentStatus
 from order_activation.models.orders import Order, OrderStatus
+from order_activation.models.payments import Payment
 from order_activation.storage import dynamo
 from order_activation.storage.dynamo import Item, TransactionConflictError
 
@@ -92,6 +93,16 @@ class Products:
 
 
 class Customers:
+    def link_stripe(
+        self, tenant_id: str, customer_id: str, stripe_customer_id: str, payment_method: str | None
+    ) -> None:
+        """Remembers the customer's Stripe customer and the payment method attached to it."""
+        dynamo.records_table().update_item(
+            Key=_key(tenant_id, "CUSTOMER", customer_id),
+            UpdateExpression="SET stripe_customer_id = :customer, stripe_payment_method = :method",
+            ExpressionAttributeValues={":customer": stripe_customer_id, ":method": payment_method},
+        )
+
     def add(self, tenant_id: str, customer: Customer) -> None:
         item = _record(customer) | _key(tenant_id, "CUSTOMER", customer.id)
         dynamo.records_table().put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
@@ -183,6 +194,15 @@ class Activations:
             Key=_key(tenant_id, "ACTIVATION", activation_id),
             UpdateExpression="SET current_step = :step",
             ExpressionAttributeValues={":step": step},
+        )
+
+    def record_transactions(self, tenant_id: str, activation_id: str, transactions: list[Any]) -> None:
+        dynamo.records_table().update_item(
+            Key=_key(tenant_id, "ACTIVATION", activation_id),
+            UpdateExpression="SET transactions = :transactions",
+            ExpressionAttributeValues={
+                ":transactions": [item.model_dump(mode="json", by_alias=False) for item in transactions]
+            },
         )
 
     def finish_operation(
@@ -321,6 +341,29 @@ class Invoices:
             ExpressionAttributeValues={":key": pdf_key},
         )
 
+    def set_payment_url(self, tenant_id: str, invoice_id: str, url: str) -> None:
+        dynamo.records_table().update_item(
+            Key=self._key(tenant_id, invoice_id),
+            UpdateExpression="SET payment_url = :url",
+            ExpressionAttributeValues={":url": url},
+        )
+
+    def settle(self, tenant_id: str, invoice_id: str, status: PaymentStatus) -> bool:
+        """Moves the invoice's payment status forward; PAID never moves again.
+
+        Answers whether the status changed.
+        """
+        try:
+            dynamo.records_table().update_item(
+                Key=self._key(tenant_id, invoice_id),
+                UpdateExpression="SET payment_status = :status",
+                ConditionExpression="attribute_exists(pk) AND payment_status <> :paid AND payment_status <> :status",
+                ExpressionAttributeValues={":status": status, ":paid": "PAID"},
+            )
+        except dynamo.client().exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
     def cancel(self, tenant_id: str, invoice_id: str) -> None:
         dynamo.records_table().update_item(
             Key=self._key(tenant_id, invoice_id),
@@ -372,3 +415,74 @@ class NumberingLease:
             )
         except dynamo.client().exceptions.ConditionalCheckFailedException:
             return
+
+
+class Payments:
+    """One payment record per invoice, written before Stripe is called."""
+
+    def _key(self, tenant_id: str, invoice_id: str) -> Item:
+        return _key(tenant_id, "PAYMENT", invoice_id)
+
+    def get(self, tenant_id: str, invoice_id: str) -> Payment | None:
+        item = dynamo.records_table().get_item(Key=self._key(tenant_id, invoice_id), ConsistentRead=True)
+        if "Item" not in item:
+            return None
+        return Payment.model_validate(dynamo.attributes(item["Item"]))
+
+    def record_attempt(self, tenant_id: str, payment: Payment) -> bool:
+        """Stores the attempt before the charge; False if one was already recorded."""
+        item = payment.model_dump(mode="json", by_alias=False, exclude=set()) | self._key(tenant_id, payment.invoice_id)
+        item |= {"invoice_id": payment.invoice_id, "stripe_customer_id": payment.stripe_customer_id}
+        item |= {"updated_at": payment.updated_at}
+        try:
+            dynamo.records_table().put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
+        except dynamo.client().exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def settle(
+        self, tenant_id: str, invoice_id: str, status: str, external_id: str | None, message: str | None, now: str
+    ) -> bool:
+        """Records the outcome; a SUCCEEDED payment never changes again."""
+        try:
+            dynamo.records_table().update_item(
+                Key=self._key(tenant_id, invoice_id),
+                UpdateExpression="SET #status = :status, external_id = :external, failure_message = :message,"
+                " updated_at = :now",
+                ConditionExpression="attribute_exists(pk) AND #status <> :succeeded",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={
+                    ":status": status,
+                    ":external": external_id,
+                    ":message": message,
+                    ":now": now,
+                    ":succeeded": "SUCCEEDED",
+                },
+            )
+        except dynamo.client().exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def delete(self, tenant_id: str, invoice_id: str) -> None:
+        dynamo.records_table().delete_item(Key=self._key(tenant_id, invoice_id))
+
+
+class WebhookEvents:
+    """Stripe event ids already handled, so a redelivered event changes nothing."""
+
+    def _key(self, tenant_id: str, event_id: str) -> Item:
+        return _key(tenant_id, "STRIPE_EVENT", event_id)
+
+    def claim(self, tenant_id: str, event_id: str) -> bool:
+        """Takes the event for this delivery; False if another delivery has it."""
+        try:
+            dynamo.records_table().put_item(
+                Item=self._key(tenant_id, event_id) | {"event_id": event_id},
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except dynamo.client().exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def release(self, tenant_id: str, event_id: str) -> None:
+        dynamo.records_table().delete_item(Key=self._key(tenant_id, event_id))

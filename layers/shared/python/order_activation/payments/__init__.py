@@ -1,0 +1,1 @@
+"""Payments: charging a saved payment method through Stripe and settling the invoice."""
