@@ -7,8 +7,8 @@ webhooks. Where the service needs more, this module stands in, narrowly:
   refuses the filter; here the filter is applied.
 - `POST /v1/prices` and `POST /v1/payment_links`, with a hosted page at
   `/pay/{link}`: a plain page whose button confirms a PaymentIntent for the
-  link's amount and metadata with the test card `pm_card_visa`, so the webhook
-  flow of a customer paying by link can be seen locally.
+  link's amount and metadata with a test Visa card, so the webhook flow of a
+  customer paying by link can be seen locally.
 
 localstripe ignores idempotency keys: nothing in the service may rely on them, and
 tests that count charges do so in this Stripe, not in the service's tables.
@@ -146,10 +146,12 @@ def _add_payment_links(app: web.Application) -> None:
             raise web.HTTPNotFound()
         price = _prices[link["line_items"][0]["price"]]
         metadata = link["payment_intent_data"].get("metadata") or link["metadata"]
+        card = {"number": "4242424242424242", "exp_month": 12, "exp_year": 2040, "cvc": "123"}
+        method = resources.PaymentMethod._api_create(type="card", card=card)
         intent = resources.PaymentIntent._api_create(
-            amount=price["unit_amount"], currency=price["currency"], metadata=metadata
+            amount=price["unit_amount"], currency=price["currency"], metadata=metadata, payment_method=method.id
         )
-        resources.PaymentIntent._api_confirm(intent.id, payment_method="pm_card_visa")
+        resources.PaymentIntent._api_confirm(intent.id)
         thanks = "<html><body><p>Thank you, payment received.</p></body></html>"
         return web.Response(text=thanks, content_type="text/html")
 

@@ -1,8 +1,13 @@
 """The local runtime behaves as the AWS services it stands in for, where the service relies on it."""
 
+import base64
+import json
+import os
 import threading
+from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 
 from order_activation.storage import dynamo
@@ -92,3 +97,41 @@ def test_activation_outcomes_reach_the_bus(api: ApiClient, bus_events: Any) -> N
     invoice_event = next(event for event in published if event["detail-type"] == "invoice.activated")
     assert invoice_event["detail"]["invoiceNumber"] == activation["invoice"]["invoiceNumber"]
     assert invoice_event["detail"]["total"] == "2354.44"
+
+
+def test_people_are_told_of_activations_through_the_topic(api: ApiClient, stack: Any) -> None:
+    # GIVEN a queue subscribed to the notification topic, as an e-mail address would be
+    sqs, sns = boto3.client("sqs"), boto3.client("sns")
+    queue_url = sqs.create_queue(QueueName=f"people-{os.getpid()}")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    topic = next(topic["TopicArn"] for topic in sns.list_topics()["Topics"] if "NotificationTopic" in topic["TopicArn"])
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+
+    # WHEN an order is activated
+    order = draft_order(api)
+    activate(api, order["id"])
+
+    # THEN a short message about it arrived
+    messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]
+    bodies = [message["Body"] for message in messages]
+    assert f"order.activated: order {order['id']} of tenant {api.tenant_id}" in bodies
+
+
+def test_api_gateway_may_hand_the_webhook_body_base64_encoded(stack: Any) -> None:
+    # GIVEN a signed event for nothing the service knows, base64-encoded as API Gateway may send it
+    from tests.e2e.stripe_helpers import payment_intent_event, signed
+
+    event = payment_intent_event("evt_b64", "payment_intent.succeeded", "pi_b64", {"tenant_id": "t", "invoice_id": "i"})
+    payload, signature = signed(event, "whsec_local")
+    proxy_event = json.loads((Path(__file__).parents[2] / "events" / "stripe_webhook_request.json").read_text())
+    proxy_event["body"] = base64.b64encode(payload.encode()).decode()
+    proxy_event["isBase64Encoded"] = True
+    proxy_event["headers"]["Stripe-Signature"] = signature
+    proxy_event["multiValueHeaders"]["Stripe-Signature"] = [signature]
+
+    # WHEN the webhook function receives it
+    answer = stack.functions.functions["StripeWebhookFunction"].invoke(proxy_event)
+
+    # THEN the signature is checked over the decoded bytes and the event is accepted
+    assert answer["statusCode"] == 200, answer["body"]
+    assert json.loads(answer["body"]) == {"received": True, "outcome": "ignored"}
