@@ -19,13 +19,22 @@ from order_activation.pricing.money import round_money
 from order_activation.settings import settings
 from order_activation.storage import documents
 from order_activation.storage.dynamo import TransactionConflictError, transact
-from order_activation.storage.repositories import Counters, Customers, Invoices, NumberingLease, Orders, Payments
+from order_activation.storage.repositories import (
+    Counters,
+    CustomerCredit,
+    Customers,
+    Invoices,
+    NumberingLease,
+    Orders,
+    Payments,
+)
 
 invoices = Invoices()
 counters = Counters()
 customers = Customers()
 orders = Orders()
 payments = Payments()
+credit = CustomerCredit()
 
 NUMBERING_SECONDS = 25
 LEASE_SECONDS = 10
@@ -77,6 +86,44 @@ def _first_invoice_line(order: Order, line: OrderLine, product: Product) -> Invo
     )
 
 
+def change_invoice_lines(order: Order) -> list[InvoiceLine]:
+    """A change order's invoice: each change's proration, from its effective date to the period's end."""
+    return [
+        InvoiceLine(
+            description=f"{(line.change_type or 'CHANGE').replace('_', ' ').title()}: {line.sku}",
+            product_id=line.product_id,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            amount=line.net_amount,
+            tax_amount=line.tax_amount,
+            period_start=line.start_date,
+            period_end=line.prorated_until,
+        )
+        for line in order.lines
+    ]
+
+
+def apply_credit(tenant_id: str, invoice: Invoice) -> Invoice:
+    """A negative invoice becomes the customer's credit; a positive one consumes credit first."""
+    if invoice.status != "ACTIVE":
+        return invoice
+
+    if invoice.total < 0:
+        credit.add(tenant_id, invoice.customer_id, -invoice.total, invoice.id)
+        return invoice
+
+    balance = Decimal(str(credit.balance(tenant_id, invoice.customer_id)))
+    used = round_money(min(balance, invoice.amount_due), invoice.currency)
+    if used <= 0:
+        return invoice
+
+    due = invoice.amount_due - used
+    if not credit.consume(tenant_id, invoice.customer_id, invoice.id, used, due):
+        return invoices.get(tenant_id, invoice.id) or invoice
+    logger.info("credit applied", invoice_id=invoice.id, credit_applied=str(used))
+    return invoice.model_copy(update={"amount_due": due, "credit_applied": used})
+
+
 def draft_invoice(
     invoice_id: str,
     order: Order,
@@ -111,6 +158,7 @@ def draft_invoice(
         tax_total=tax_total,
         total=total,
         amount_due=max(total, round_money(Decimal(0), currency)),
+        credit_applied=round_money(Decimal(0), currency),
         currency=currency,
         po_number=po_number,
         po_date=po_date,
@@ -246,7 +294,7 @@ def activate_invoice(tenant_id: str, invoice_id: str) -> Invoice:
 
     from order_activation.payments.collection import offer_payment_link
 
-    numbered = offer_payment_link(tenant_id, numbered)
+    numbered = offer_payment_link(tenant_id, apply_credit(tenant_id, numbered))
     key = render_and_store_pdf(tenant_id, numbered)
     announce_activated(tenant_id, numbered)
     return with_links(numbered.model_copy(update={"pdf_key": key}))

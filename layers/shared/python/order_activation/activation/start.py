@@ -1,6 +1,7 @@
 """Starting an activation: eligibility, the order's lock, and the state machine."""
 
 import time
+from typing import Any
 
 from order_activation.errors import (
     ActivationInProgressError,
@@ -14,7 +15,7 @@ from order_activation.models.orders import Order, OrderStatus
 from order_activation.observability import logger
 from order_activation.orders import get_order
 from order_activation.storage.dynamo import TransactionConflictError, new_id
-from order_activation.storage.repositories import Activations, Customers, Orders, Products
+from order_activation.storage.repositories import ActivationRecords, Activations, Customers, Orders, Products
 from order_activation.workflow import start_activate_order
 
 ACTIVATABLE: tuple[OrderStatus, ...] = ("DRAFT", "ACTIVATION_FAILED")
@@ -23,6 +24,7 @@ activations = Activations()
 orders = Orders()
 customers = Customers()
 products = Products()
+records = ActivationRecords()
 
 
 def start_activation(tenant_id: str, order_id: str, request: ActivationRequest) -> ActivationRecord:
@@ -54,10 +56,16 @@ def start_activation(tenant_id: str, order_id: str, request: ActivationRequest) 
         },
     )
 
+    subscription_locks = _subscription_locks(tenant_id, order, activation.activation_id)
     try:
-        activations.start(tenant_id, activation, lock)
+        activations.start(tenant_id, activation, [lock, *subscription_locks])
     except TransactionConflictError as error:
         _check_status(get_order(tenant_id, order_id))
+        if order.type == "CHANGE":
+            _check_subscriptions_unchanged(tenant_id, order)
+            raise ActivationInProgressError(
+                "a subscription of this change order is being changed by another activation"
+            ) from error
         raise ActivationInProgressError(f"order {order_id} changed while activating") from error
 
     logger.info("activation started", activation_id=activation.activation_id, order_id=order.id)
@@ -70,6 +78,38 @@ def start_activation(tenant_id: str, order_id: str, request: ActivationRequest) 
     )
     start_activate_order(step_input)
     return activation
+
+
+MAX_LOCKS_PER_START = 98
+
+
+def _subscription_locks(tenant_id: str, order: Order, activation_id: str) -> list[dict[str, Any]]:
+    """A change order reserves each subscription it changes, in the same transaction as the order."""
+    if order.type != "CHANGE":
+        return []
+    if len(order.lines) > MAX_LOCKS_PER_START:
+        raise OrderNotEligibleError(
+            f"a change order activates at most {MAX_LOCKS_PER_START} changes at once",
+            [{"field": "changes", "message": f"split it into orders of {MAX_LOCKS_PER_START} changes or fewer"}],
+        )
+    return [
+        records.lock_operation(tenant_id, line.subscription_id, line.base_version, activation_id)
+        for line in order.lines
+        if line.subscription_id is not None and line.base_version is not None
+    ]
+
+
+def _check_subscriptions_unchanged(tenant_id: str, order: Order) -> None:
+    """Each subscription must still be ACTIVE at the version the change order was priced against."""
+    reasons = []
+    for index, line in enumerate(order.lines):
+        assert line.subscription_id is not None
+        latest = records.latest_subscription(tenant_id, line.subscription_id)
+        if latest is None or latest.version != line.base_version or latest.status != "ACTIVE":
+            message = "the subscription changed since this change order was priced; price a new one"
+            reasons.append({"field": f"changes[{index}].subscriptionId", "message": message})
+    if reasons:
+        raise OrderNotEligibleError(f"order {order.id} cannot be activated", reasons)
 
 
 def _check_status(order: Order) -> None:
@@ -96,6 +136,8 @@ def _check_eligible(tenant_id: str, order: Order) -> None:
 
     if reasons:
         raise OrderNotEligibleError(f"order {order.id} cannot be activated", reasons)
+    if order.type == "CHANGE":
+        _check_subscriptions_unchanged(tenant_id, order)
 
 
 def wait_for_outcome(tenant_id: str, activation_id: str, seconds: float) -> ActivationRecord:

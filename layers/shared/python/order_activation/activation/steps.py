@@ -7,6 +7,8 @@ that already exists is left as it is.
 
 import json
 import uuid
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from order_activation import connected_systems, events_out, invoices
@@ -27,7 +29,7 @@ from order_activation.observability import logger
 from order_activation.orders import reprice_line
 from order_activation.payments import collection
 from order_activation.pricing.calendar import billing_period
-from order_activation.pricing.engine import order_totals
+from order_activation.pricing.engine import PricedLine, order_totals
 from order_activation.storage.dynamo import transact
 from order_activation.storage.repositories import (
     ActivationRecords,
@@ -89,6 +91,9 @@ def finalize_pricing(step_input: ActivationStepInput) -> ActivationStepInput:
     _, order = _load("FinalizePricing", step_input)
     problems: list[str] = []
     repriced = []
+    if order.type == "CHANGE":
+        _check_change_totals(order)
+        return step_input
 
     for line in order.lines:
         priced = reprice_line(line, order.currency, order.tax_rate)
@@ -112,10 +117,41 @@ def finalize_pricing(step_input: ActivationStepInput) -> ActivationStepInput:
     return step_input
 
 
+def _check_change_totals(order: Order) -> None:
+    """A change order's prorations were priced against the locked versions; their sums must hold."""
+    totals = order_totals(
+        (
+            PricedLine(
+                line.unit_price,
+                line.period_amount,
+                line.period_amount,
+                line.list_amount,
+                line.discount_amount,
+                line.net_amount,
+                line.tax_amount,
+                line.total_amount,
+                line.end_date,
+                Decimal(0),
+            )
+            for line in order.lines
+        ),
+        order.currency,
+    )
+    if (totals.subtotal, totals.tax_total, totals.total) != (order.subtotal, order.tax_total, order.total):
+        raise PricingMismatchError(f"order total is {totals.total}, the draft said {order.total}")
+
+
 def apply_subscriptions(step_input: ActivationStepInput) -> ActivationStepInput:
-    """Creates one subscription (version 1) per recurring line of a new order."""
+    """Creates one subscription (version 1) per recurring line of a new order, or writes the
+    next version of each subscription a change order changes (never editing an old one).
+    """
     activation, order = _load("ApplySubscriptions", step_input)
     tenant_id = step_input.tenant_id
+    if order.type == "CHANGE":
+        written = sum(_apply_change(tenant_id, activation.activation_id, order, line) for line in order.lines)
+        logger.info("subscription versions written", versions_written=written)
+        return step_input
+
     recurring = {record_id("sub", activation.activation_id, line.id): line for line in order.lines}
     recurring = {sub_id: line for sub_id, line in recurring.items() if line.billing_period != "ONE_TIME"}
     existing = records.existing_ids(tenant_id, "SUBSCRIPTION", list(recurring))
@@ -130,6 +166,42 @@ def apply_subscriptions(step_input: ActivationStepInput) -> ActivationStepInput:
 
     logger.info("subscriptions applied", subscriptions_created=len(missing))
     return step_input
+
+
+def _apply_change(tenant_id: str, activation_id: str, order: Order, line: OrderLine) -> bool:
+    assert line.subscription_id is not None and line.base_version is not None
+    previous = records.subscription_version(tenant_id, line.subscription_id, line.base_version)
+    if previous is None:
+        raise RecordNotFoundError(f"subscription {line.subscription_id} v{line.base_version} is missing")
+
+    assert line.end_date is not None
+    new_version = previous.model_copy(
+        update={
+            "version": previous.version + 1,
+            "status": "CANCELED" if line.change_type == "CANCEL" else "ACTIVE",
+            "product_id": line.product_id,
+            "quantity": line.quantity,
+            "end_date": line.end_date,
+            "term_months": line.term_months or previous.term_months,
+            "period_amount": line.period_amount,
+            "price": line.price,
+            "order_id": order.id,
+            "order_line_id": line.id,
+            "activation_id": activation_id,
+            "locked_by": None,
+            "next_billing_date": _next_billing_date(line),
+            "created_at": timestamp(utc_now()),
+        }
+    )
+    return records.add_version(tenant_id, activation_id, previous, new_version)
+
+
+def _next_billing_date(line: OrderLine) -> date:
+    """After a change, the next bill is due when the current (prorated) billing period ends."""
+    assert line.end_date is not None
+    if line.prorated_until is None or line.prorated_until >= line.end_date:
+        return line.end_date
+    return line.prorated_until + timedelta(days=1)
 
 
 def _subscription(order: Order, line: OrderLine, activation_id: str, number: int) -> Subscription:
@@ -155,6 +227,9 @@ def _subscription(order: Order, line: OrderLine, activation_id: str, number: int
         order_id=order.id,
         order_line_id=line.id,
         created_at=timestamp(utc_now()),
+        price=line.price,
+        discount_percent=line.discount_percent,
+        activation_id=activation_id,
     )
 
 
@@ -163,6 +238,9 @@ def grant_assets_and_entitlements(step_input: ActivationStepInput) -> Activation
     activation, order = _load("GrantAssetsAndEntitlements", step_input)
     tenant_id = step_input.tenant_id
     activation_id = activation.activation_id
+    if order.type == "CHANGE":
+        _move_entitlements(tenant_id, activation_id, order)
+        return step_input
     catalog = products.get_many(tenant_id, (line.product_id for line in order.lines))
 
     one_time = {record_id("ast", activation_id, line.id): line for line in order.lines}
@@ -191,6 +269,35 @@ def grant_assets_and_entitlements(step_input: ActivationStepInput) -> Activation
     return step_input
 
 
+def _move_entitlements(tenant_id: str, activation_id: str, order: Order) -> None:
+    """Entitlements follow a change: the old ones end the day before it takes effect, and the
+    new product's (at the new quantity) start on it; a cancellation only ends them.
+    """
+    catalog = products.get_many(tenant_id, (line.product_id for line in order.lines))
+    ended = activations.ended_entitlements(tenant_id, activation_id)
+    day_before = (order.effective_date - timedelta(days=1)).isoformat()
+
+    for line in order.lines:
+        assert line.subscription_id is not None
+        for entitlement in records.entitlements_of_subscription(tenant_id, order.customer_id, line.subscription_id):
+            if entitlement.id in ended or entitlement.order_id == order.id:
+                continue
+            if entitlement.end_date is None or entitlement.end_date >= order.effective_date:
+                ended[entitlement.id] = entitlement.end_date.isoformat() if entitlement.end_date else None
+                activations.record_ended_entitlements(tenant_id, activation_id, ended)
+                records.set_entitlement_end(tenant_id, entitlement.id, day_before)
+
+    granted = [
+        entitlement
+        for line in order.lines
+        if line.change_type != "CANCEL"
+        for entitlement in _entitlements(order, line, _product(catalog, line), activation_id, line.subscription_id)
+    ]
+    existing = records.existing_ids(tenant_id, "ENTITLEMENT", [entitlement.id for entitlement in granted])
+    records.add(tenant_id, activation_id, "ENTITLEMENT", [item for item in granted if item.id not in existing])
+    logger.info("entitlements moved", entitlements_ended=len(ended), entitlements_granted=len(granted))
+
+
 def _product(catalog: dict[str, Product], line: OrderLine) -> Product:
     product = catalog.get(line.product_id)
     if product is None:
@@ -213,10 +320,12 @@ def _asset(order: Order, line: OrderLine, activation_id: str, number: int) -> As
     )
 
 
-def _entitlements(order: Order, line: OrderLine, product: Product, activation_id: str) -> list[Entitlement]:
+def _entitlements(
+    order: Order, line: OrderLine, product: Product, activation_id: str, subscription_id: str | None = None
+) -> list[Entitlement]:
     """A product's features for one line: quantity per unit times the line's quantity."""
     recurring = line.billing_period != "ONE_TIME"
-    owner = record_id("sub" if recurring else "ast", activation_id, line.id)
+    owner = subscription_id or record_id("sub" if recurring else "ast", activation_id, line.id)
 
     return [
         Entitlement(
@@ -240,14 +349,17 @@ def create_invoice(step_input: ActivationStepInput) -> ActivationStepInput:
     """Drafts the order's first invoice: first billing periods in advance, one-time lines whole."""
     activation, order = _load("CreateInvoice", step_input)
     tenant_id = step_input.tenant_id
-    catalog = products.get_many(tenant_id, (line.product_id for line in order.lines))
-    catalog = {line.product_id: _product(catalog, line) for line in order.lines}
+    if order.type == "CHANGE":
+        lines = invoices.change_invoice_lines(order)
+    else:
+        catalog = products.get_many(tenant_id, (line.product_id for line in order.lines))
+        lines = invoices.first_invoice_lines(order, {line.product_id: _product(catalog, line) for line in order.lines})
 
     invoice = invoices.draft_invoice(
         invoices.invoice_id_for(activation.activation_id),
         order,
         activation.activation_id,
-        invoices.first_invoice_lines(order, catalog),
+        lines,
         issue_date=utc_now().date(),
         po_number=activation.options.po_number,
         po_date=activation.options.po_date,
@@ -264,6 +376,7 @@ def activate_invoice(step_input: ActivationStepInput) -> ActivationStepInput:
     invoice = _invoice_of(step_input.tenant_id, activation.activation_id)
 
     numbered, _ = invoices.number_invoice(step_input.tenant_id, invoice)
+    numbered = invoices.apply_credit(step_input.tenant_id, numbered)
     collection.offer_payment_link(step_input.tenant_id, numbered)
     invoices.announce_activated(step_input.tenant_id, numbered)
     return step_input
@@ -370,6 +483,8 @@ def fail_activation(
 
     removed = records.remove_all(tenant_id, activation.activation_id)
     invoices.discard_for_failed_activation(tenant_id, activation.activation_id)
+    if order.type == "CHANGE":
+        _undo_change(tenant_id, activation.activation_id, order)
     error = _activation_error(failure, failed_step or activation.current_step)
     transact(
         [
@@ -393,6 +508,18 @@ def fail_activation(
         records_removed=removed,
     )
     return step_input
+
+
+def _undo_change(tenant_id: str, activation_id: str, order: Order) -> None:
+    """Makes each changed subscription's former version current again and restores entitlements."""
+    for line in order.lines:
+        assert line.subscription_id is not None and line.base_version is not None
+        previous = records.subscription_version(tenant_id, line.subscription_id, line.base_version)
+        if previous is not None:
+            records.release(tenant_id, previous, activation_id)
+
+    for entitlement_id, end_date in activations.ended_entitlements(tenant_id, activation_id).items():
+        records.set_entitlement_end(tenant_id, entitlement_id, end_date)
 
 
 def _activation_error(failure: dict[str, Any], step: str | None) -> ActivationError:

@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from order_activation import catalog, customers, invoices, orders
+from order_activation import catalog, change_orders, customers, invoices, orders
 from order_activation.activation import start, view
 from order_activation.http.app import tenant_of
 from order_activation.http.errors import JSON
@@ -19,6 +19,7 @@ from order_activation.models.activations import (
     Subscription,
 )
 from order_activation.models.catalog import Product, ProductRequest
+from order_activation.models.change_orders import ChangeOrderRequest
 from order_activation.models.common import ApiModel, Page
 from order_activation.models.customers import Customer, CustomerRequest
 from order_activation.models.invoices import Invoice
@@ -69,6 +70,11 @@ def handle_get_customer(customerId: str) -> Customer:
 @order_routes.post("/orders", tags=["Orders"])
 def handle_create_order(request: Annotated[DraftOrderRequest, Body()]) -> Response[Order]:
     return created(orders.create_draft_order(tenant_of(order_routes), request))
+
+
+@order_routes.post("/change-orders", tags=["Orders"])
+def handle_create_change_order(request: Annotated[ChangeOrderRequest, Body()]) -> Response[Order]:
+    return created(change_orders.create_change_order(tenant_of(order_routes), request))
 
 
 @order_routes.get("/orders", tags=["Orders"])

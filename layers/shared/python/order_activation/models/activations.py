@@ -1,6 +1,7 @@
 """Activations and what they create: subscriptions, assets and entitlements."""
 
 from datetime import date
+from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
@@ -8,7 +9,7 @@ from pydantic import Field, model_validator
 from order_activation.models.catalog import BillingPeriod
 from order_activation.models.common import ApiModel, BusinessDate, Money, RequestModel, StrictBool
 from order_activation.models.invoices import Invoice
-from order_activation.models.orders import Order
+from order_activation.models.orders import CapturedPrice, Order
 from order_activation.models.payments import Payment
 
 ActivationStatus = Literal["RUNNING", "PENDING_APPROVAL", "SUCCEEDED", "FAILED", "REJECTED"]
@@ -84,6 +85,10 @@ class Subscription(ApiModel):
     order_id: str
     order_line_id: str
     created_at: str
+    price: CapturedPrice | None = Field(default=None, exclude=True)
+    discount_percent: Decimal = Field(default=Decimal(0), exclude=True)
+    activation_id: str | None = Field(default=None, exclude=True)
+    locked_by: str | None = Field(default=None, exclude=True)
 
 
 class Asset(ApiModel):

@@ -1,6 +1,7 @@
 """Invoices: what a customer is asked to pay, line by line, and how the payment stands."""
 
 from datetime import date
+from decimal import Decimal
 from typing import Literal
 
 from pydantic import Field
@@ -39,6 +40,7 @@ class Invoice(ApiModel):
     tax_total: Money
     total: Money
     amount_due: Money
+    credit_applied: Money = Decimal(0)
     currency: str
     po_number: str | None
     po_date: date | None

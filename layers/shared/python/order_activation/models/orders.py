@@ -74,6 +74,8 @@ class OrderLine(ApiModel):
     total_amount: Money
     change_type: str | None = None
     subscription_id: str | None = None
+    base_version: int | None = None
+    prorated_until: date | None = None
 
 
 class Order(ApiModel):

@@ -4,6 +4,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
+from pydantic_core import to_jsonable_python
 
 from order_activation.errors import InvalidStateError
 from order_activation.models.activations import (
@@ -29,7 +30,13 @@ BY_ACTIVATION = "ByActivation"
 
 
 def _record(model: BaseModel) -> Item:
-    return model.model_dump(mode="json", by_alias=False)
+    """The model as stored: every field, those the API hides included unless empty."""
+    hidden = {
+        name: to_jsonable_python(getattr(model, name))
+        for name, field in type(model).model_fields.items()
+        if field.exclude and getattr(model, name) is not None
+    }
+    return model.model_dump(mode="json", by_alias=False) | hidden
 
 
 def _model(model_type: type[ModelT], item: Item) -> ModelT:
@@ -179,10 +186,10 @@ class Activations:
     def _item(self, tenant_id: str, activation: ActivationRecord) -> Item:
         return _record(activation) | _key(tenant_id, "ACTIVATION", activation.activation_id)
 
-    def start(self, tenant_id: str, activation: ActivationRecord, order_transition: dict[str, Any]) -> None:
-        """Stores the activation and moves its order in one transaction."""
+    def start(self, tenant_id: str, activation: ActivationRecord, operations: list[dict[str, Any]]) -> None:
+        """Stores the activation and moves its order (and reserves what it changes) in one transaction."""
         put = dynamo.put_operation(self._item(tenant_id, activation), "attribute_not_exists(pk)")
-        dynamo.transact([put, order_transition])
+        dynamo.transact([put, *operations])
 
     def get(self, tenant_id: str, activation_id: str) -> ActivationRecord | None:
         key = _key(tenant_id, "ACTIVATION", activation_id)
@@ -195,6 +202,18 @@ class Activations:
             UpdateExpression="SET current_step = :step",
             ExpressionAttributeValues={":step": step},
         )
+
+    def record_ended_entitlements(self, tenant_id: str, activation_id: str, ended: dict[str, str | None]) -> None:
+        """Remembers each entitlement an activation ended early, with its former end, for an undo."""
+        dynamo.records_table().update_item(
+            Key=_key(tenant_id, "ACTIVATION", activation_id),
+            UpdateExpression="SET ended_entitlements = :ended",
+            ExpressionAttributeValues={":ended": ended},
+        )
+
+    def ended_entitlements(self, tenant_id: str, activation_id: str) -> dict[str, str | None]:
+        item = dynamo.records_table().get_item(Key=_key(tenant_id, "ACTIVATION", activation_id)).get("Item") or {}
+        return dict(item.get("ended_entitlements") or {})
 
     def record_transactions(self, tenant_id: str, activation_id: str, transactions: list[Any]) -> None:
         dynamo.records_table().update_item(
@@ -275,6 +294,85 @@ class ActivationRecords:
         partition = f"{tenant_id}#CUSTOMER#{customer_id}#{kind}"
         items, next_token = dynamo.query_page(BY_LIST, "gsi1pk", partition, limit, token)
         return [_model(self.KINDS[kind], item) for item in items], next_token
+
+    def _version_key(self, tenant_id: str, subscription_id: str, version: int) -> Item:
+        return {"pk": f"{tenant_id}#SUBSCRIPTION#{subscription_id}", "sk": f"V#{version:06d}"}
+
+    def lock_operation(self, tenant_id: str, subscription_id: str, version: int, activation_id: str) -> Any:
+        """Reserves the subscription for one activation, if `version` is still its latest and ACTIVE."""
+        return dynamo.update_operation(
+            self._version_key(tenant_id, subscription_id, version),
+            "SET locked_by = :activation",
+            {":activation": activation_id, ":active": "ACTIVE"},
+            "attribute_exists(gsi1pk) AND attribute_not_exists(locked_by) AND #status = :active",
+            {"#status": "status"},
+        )
+
+    def add_version(self, tenant_id: str, activation_id: str, previous: Subscription, new: Subscription) -> bool:
+        """Writes the next version and retires the previous one from the customer's list, together.
+
+        Answers False if this activation wrote it already (a retried step).
+        """
+        item = self._item(tenant_id, activation_id, "SUBSCRIPTION", new)
+        retire = dynamo.update_operation(
+            self._version_key(tenant_id, previous.id, previous.version),
+            "REMOVE gsi1pk, gsi1sk, locked_by",
+            {":activation": activation_id},
+            "locked_by = :activation",
+        )
+        try:
+            dynamo.transact([dynamo.put_operation(item, "attribute_not_exists(pk)"), retire])
+        except TransactionConflictError as error:
+            written = self.subscription_version(tenant_id, new.id, new.version)
+            if written is not None and written.activation_id == activation_id:
+                return False
+            raise InvalidStateError(f"subscription {new.id} changed during the activation") from error
+        return True
+
+    def release(self, tenant_id: str, subscription: Subscription, activation_id: str) -> None:
+        """Makes `subscription` the customer's latest version again and frees it."""
+        list_key = f"{subscription.created_at}#{subscription.id}"
+        try:
+            dynamo.records_table().update_item(
+                Key=self._version_key(tenant_id, subscription.id, subscription.version),
+                UpdateExpression="SET gsi1pk = :list, gsi1sk = :sort REMOVE locked_by",
+                ConditionExpression="locked_by = :activation OR attribute_not_exists(locked_by)",
+                ExpressionAttributeValues={
+                    ":list": f"{tenant_id}#CUSTOMER#{subscription.customer_id}#SUBSCRIPTION",
+                    ":sort": list_key,
+                    ":activation": activation_id,
+                },
+            )
+        except dynamo.client().exceptions.ConditionalCheckFailedException:
+            return
+
+    def subscription_version(self, tenant_id: str, subscription_id: str, version: int) -> Subscription | None:
+        item = (
+            dynamo.records_table()
+            .get_item(Key=self._version_key(tenant_id, subscription_id, version), ConsistentRead=True)
+            .get("Item")
+        )
+        return _model(Subscription, item) if item else None
+
+    def entitlements_of_subscription(self, tenant_id: str, customer_id: str, subscription_id: str) -> list[Entitlement]:
+        partition = f"{tenant_id}#CUSTOMER#{customer_id}#ENTITLEMENT"
+        items = dynamo.query_all(BY_LIST, "gsi1pk", partition)
+        return [
+            entitlement
+            for entitlement in (_model(Entitlement, item) for item in items)
+            if entitlement.subscription_id == subscription_id
+        ]
+
+    def set_entitlement_end(self, tenant_id: str, entitlement_id: str, end_date: str | None) -> None:
+        dynamo.records_table().update_item(
+            Key=_key(tenant_id, "ENTITLEMENT", entitlement_id),
+            UpdateExpression="SET end_date = :end",
+            ExpressionAttributeValues={":end": end_date},
+        )
+
+    def latest_subscription(self, tenant_id: str, subscription_id: str) -> Subscription | None:
+        versions = self.subscription_versions(tenant_id, subscription_id)
+        return versions[0] if versions else None
 
     def subscription_versions(self, tenant_id: str, subscription_id: str) -> list[Subscription]:
         """Every version of a subscription, newest first."""
@@ -486,3 +584,57 @@ class WebhookEvents:
 
     def release(self, tenant_id: str, event_id: str) -> None:
         dynamo.records_table().delete_item(Key=self._key(tenant_id, event_id))
+
+
+class CustomerCredit:
+    """Credit a customer holds from negative invoices; the next invoice consumes it first."""
+
+    def add(self, tenant_id: str, customer_id: str, amount: Any, invoice_id: str) -> bool:
+        """Adds a credit note's amount once per invoice."""
+        try:
+            dynamo.transact(
+                [
+                    dynamo.put_operation(
+                        _key(tenant_id, "CREDIT_NOTE", invoice_id) | {"amount": str(amount)},
+                        "attribute_not_exists(pk)",
+                    ),
+                    dynamo.update_operation(
+                        _key(tenant_id, "CUSTOMER", customer_id), "ADD credit_balance :amount", {":amount": amount}
+                    ),
+                ]
+            )
+        except TransactionConflictError:
+            return False
+        return True
+
+    def balance(self, tenant_id: str, customer_id: str) -> Any:
+        item = (
+            dynamo.records_table()
+            .get_item(Key=_key(tenant_id, "CUSTOMER", customer_id), ConsistentRead=True)
+            .get("Item")
+            or {}
+        )
+        return item.get("credit_balance", 0)
+
+    def consume(self, tenant_id: str, customer_id: str, invoice_id: str, used: Any, amount_due: Any) -> bool:
+        """Takes `used` from the balance and lowers the invoice's amount due, once per invoice."""
+        try:
+            dynamo.transact(
+                [
+                    dynamo.update_operation(
+                        _key(tenant_id, "CUSTOMER", customer_id),
+                        "SET credit_balance = credit_balance - :used",
+                        {":used": used},
+                        "credit_balance >= :used",
+                    ),
+                    dynamo.update_operation(
+                        _key(tenant_id, "INVOICE", invoice_id),
+                        "SET amount_due = :due, credit_applied = :applied, credit_consumed = :yes",
+                        {":due": str(amount_due), ":applied": str(used), ":yes": True},
+                        "attribute_not_exists(credit_consumed)",
+                    ),
+                ]
+            )
+        except TransactionConflictError:
+            return False
+        return True
