@@ -121,7 +121,11 @@ def apply_credit(tenant_id: str, invoice: Invoice) -> Invoice:
     if not credit.consume(tenant_id, invoice.customer_id, invoice.id, used, due):
         return invoices.get(tenant_id, invoice.id) or invoice
     logger.info("credit applied", invoice_id=invoice.id, credit_applied=str(used))
-    return invoice.model_copy(update={"amount_due": due, "credit_applied": used})
+
+    settled: PaymentStatus = invoice.payment_status
+    if due == 0 and invoices.settle(tenant_id, invoice.id, "PAID"):
+        settled = "PAID"
+    return invoice.model_copy(update={"amount_due": due, "credit_applied": used, "payment_status": settled})
 
 
 def draft_invoice(

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from order_activation import connected_systems, events_out, invoices
+from order_activation import clock, connected_systems, events_out, invoices
 from order_activation.errors import ActivationStepError, PricingMismatchError, RecordNotFoundError
 from order_activation.models.activations import (
     ActivationError,
@@ -360,7 +360,7 @@ def create_invoice(step_input: ActivationStepInput) -> ActivationStepInput:
         order,
         activation.activation_id,
         lines,
-        issue_date=utc_now().date(),
+        issue_date=clock.today(),
         po_number=activation.options.po_number,
         po_date=activation.options.po_date,
     )

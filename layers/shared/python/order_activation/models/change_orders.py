@@ -18,9 +18,18 @@ class UpdateQuantityChange(RequestModel):
 
 
 class ProductChange(RequestModel):
-    change_type: Literal["UPGRADE", "DOWNGRADE"]
+    """Moves the subscription to another product of the same billing period."""
+
     subscription_id: RecordId
     product_id: RecordId
+
+
+class UpgradeChange(ProductChange):
+    change_type: Literal["UPGRADE"]
+
+
+class DowngradeChange(ProductChange):
+    change_type: Literal["DOWNGRADE"]
 
 
 class RenewChange(RequestModel):
@@ -41,7 +50,7 @@ class CancelChange(RequestModel):
 
 
 Change = Annotated[
-    UpdateQuantityChange | ProductChange | RenewChange | CoTermChange | CancelChange,
+    UpdateQuantityChange | UpgradeChange | DowngradeChange | RenewChange | CoTermChange | CancelChange,
     Field(discriminator="change_type"),
 ]
 
