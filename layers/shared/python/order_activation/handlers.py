@@ -24,7 +24,7 @@ def step_handler(step: Callable[[ActivationStepInput], ActivationStepInput]) -> 
     return handler
 
 
-def api_handler(*routers: APIGatewayRouter, with_openapi: bool = False) -> LambdaHandler:
+def api_handler(*routers: APIGatewayRouter, with_openapi: bool = False, idempotent: bool = True) -> LambdaHandler:
     """The handler of an API function serving `routers`, with the contract's error answers."""
     from order_activation.http.app import build_resolver, serve
     from order_activation.http.openapi import add_openapi_route
@@ -34,7 +34,7 @@ def api_handler(*routers: APIGatewayRouter, with_openapi: bool = False) -> Lambd
         app.include_router(router)
     if with_openapi:
         add_openapi_route(app)
-    serve_event = serve(app)
+    serve_event = serve(app, idempotent=idempotent)
 
     @logger.inject_lambda_context(clear_state=True)
     @tracer.capture_lambda_handler

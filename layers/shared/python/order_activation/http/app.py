@@ -12,6 +12,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter as Route
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from order_activation.errors import DomainError, UnauthorizedError
+from order_activation.http import idempotency
 from order_activation.http.errors import domain_error_response, error_response, validation_error_response
 from order_activation.observability import logger
 
@@ -66,8 +67,12 @@ def body_too_large(event: dict[str, Any]) -> bool:
     return size > MAX_BODY_BYTES
 
 
-def serve(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
-    """The Lambda entry point of a resolver; oversized bodies are refused before parsing."""
+def serve(
+    app: APIGatewayRestResolver, idempotent: bool = True
+) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
+    """The Lambda entry point of a resolver: oversized bodies are refused before parsing, and
+    POST requests with an `Idempotency-Key` are answered once.
+    """
 
     def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         if body_too_large(event):
@@ -78,6 +83,8 @@ def serve(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], LambdaContex
                 "body": response.body,
                 "isBase64Encoded": False,
             }
-        return app.resolve(event, context)
+        if not idempotent:
+            return app.resolve(event, context)
+        return idempotency.answer(event, context, app.resolve)
 
     return handle
