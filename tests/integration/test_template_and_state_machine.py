@@ -65,11 +65,18 @@ def test_every_step_but_the_undo_is_caught_by_fail_activation() -> None:
 
     # THEN every task but FailActivation sends any error to FailActivation, naming itself
     for name, state in tasks.items():
-        if name in ("FailActivation", "SyncConnectedSystems"):
+        if name in ("FailActivation", "SyncConnectedSystems", "RecordRejection"):
             continue
-        assert state["Catch"] == [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": f"{name}Failed"}]
+        assert state["Catch"][-1] == {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": f"{name}Failed"}
         marker = asl["States"][f"{name}Failed"]
         assert marker == {"Type": "Pass", "Result": name, "ResultPath": "$.failedStep", "Next": "FailActivation"}
+
+    # AND a rejected or expired approval ends as a rejection, not a failure
+    assert tasks["WaitForApproval"]["Catch"][0] == {
+        "ErrorEquals": ["ApprovalRejected", "States.Timeout"],
+        "ResultPath": "$.rejection",
+        "Next": "RecordRejection",
+    }
 
     # AND a connected system that fails never undoes the activation
     assert tasks["SyncConnectedSystems"]["Catch"] == [

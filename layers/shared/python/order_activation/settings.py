@@ -13,6 +13,7 @@ class Settings(BaseModel):
     state_machine_arn: str | None = Field(default=None, alias="STATE_MACHINE_ARN")
     api_keys_table: str | None = Field(default=None, alias="API_KEYS_TABLE")
     approval_threshold: Decimal = Field(default=Decimal("50000.00"), alias="APPROVAL_THRESHOLD")
+    approval_timeout_seconds: int = Field(default=3 * 24 * 3600, ge=1, alias="APPROVAL_TIMEOUT_SECONDS")
     invoice_bucket: str | None = Field(default=None, alias="INVOICE_BUCKET")
     payment_terms_days: int = Field(default=30, ge=0, le=365, alias="PAYMENT_TERMS_DAYS")
     seller_name: str = Field(default="Order Activation Inc.", alias="SELLER_NAME")

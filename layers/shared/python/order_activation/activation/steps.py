@@ -30,6 +30,7 @@ from order_activation.orders import reprice_line
 from order_activation.payments import collection
 from order_activation.pricing.calendar import billing_period
 from order_activation.pricing.engine import PricedLine, order_totals
+from order_activation.settings import settings
 from order_activation.storage.dynamo import transact
 from order_activation.storage.repositories import (
     ActivationRecords,
@@ -78,8 +79,11 @@ def lock_order(step_input: ActivationStepInput) -> ActivationStepInput:
     if order.status != "ACTIVATING":
         raise ActivationStepError(f"order {order.id} is {order.status}, not ACTIVATING")
 
-    logger.info("order locked")
-    return step_input
+    needs_approval = order.total >= settings().approval_threshold
+    logger.info("order locked", needs_approval=needs_approval)
+    return step_input.model_copy(
+        update={"needs_approval": needs_approval, "approval_timeout_seconds": settings().approval_timeout_seconds}
+    )
 
 
 def finalize_pricing(step_input: ActivationStepInput) -> ActivationStepInput:

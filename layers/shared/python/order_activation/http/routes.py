@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from order_activation import catalog, change_orders, customers, invoices, orders
+from order_activation import approvals, catalog, change_orders, customers, invoices, orders
 from order_activation.activation import start, view
 from order_activation.http.app import tenant_of
 from order_activation.http.errors import JSON
@@ -16,6 +16,7 @@ from order_activation.models.activations import (
     ActivationStarted,
     Asset,
     Entitlement,
+    RejectionRequest,
     Subscription,
 )
 from order_activation.models.catalog import Product, ProductRequest
@@ -141,6 +142,24 @@ def handle_activate_order(
     )
     headers = {"Location": f"/activations/{activation.activation_id}"}
     return Response(202, JSON, started, headers=headers)
+
+
+@activation_routes.post("/activations/<activationId>/approve", tags=["Activations"])
+def handle_approve_activation(activationId: str) -> Response[ActivationStarted]:
+    activation = approvals.approve(tenant_of(activation_routes), activationId)
+    started = ActivationStarted(
+        activation_id=activation.activation_id, order_id=activation.order_id, status=activation.status
+    )
+    return Response(202, JSON, started, headers={"Location": f"/activations/{activationId}"})
+
+
+@activation_routes.post("/activations/<activationId>/reject", tags=["Activations"])
+def handle_reject_activation(
+    activationId: str, request: Annotated[RejectionRequest | None, Body()] = None
+) -> Activation:
+    tenant_id = tenant_of(activation_routes)
+    approvals.reject(tenant_id, activationId, (request or RejectionRequest()).comment)
+    return view.get_activation(tenant_id, activationId)
 
 
 @invoice_routes.get("/invoices/<invoiceId>", tags=["Invoices"])

@@ -59,6 +59,10 @@ class ConnectedTransaction(ApiModel):
     error: SyncError | None = None
 
 
+class RejectionRequest(RequestModel):
+    comment: Annotated[str, Field(max_length=1000, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")] = ""
+
+
 class ActivationStarted(ApiModel):
     """The answer while an activation runs (202)."""
 
@@ -133,6 +137,7 @@ class ActivationRecord(ApiModel):
     status: ActivationStatus
     options: ActivationRequest
     current_step: str | None = None
+    task_token: str | None = Field(default=None, exclude=True)
     transactions: list[ConnectedTransaction] = []
     started_at: str
     completed_at: str | None = None
@@ -165,3 +170,5 @@ class ActivationStepInput(ApiModel):
     order_id: str
     generate_invoice: bool = False
     activate_invoice: bool = False
+    needs_approval: bool = False
+    approval_timeout_seconds: int = 0

@@ -224,6 +224,22 @@ class Activations:
             },
         )
 
+    def transition_operation(
+        self, tenant_id: str, activation_id: str, expected_status: str, changes: dict[str, Any]
+    ) -> dict[str, Any]:
+        """A transaction operation changing the activation if its status is still `expected_status`."""
+        names = {"#status": "status"} | {f"#f{index}": name for index, name in enumerate(changes)}
+        values: Item = {":expected": expected_status}
+        values |= {f":v{index}": value for index, value in enumerate(changes.values())}
+        assignments = ", ".join(f"#f{index} = :v{index}" for index in range(len(changes)))
+        return dynamo.update_operation(
+            _key(tenant_id, "ACTIVATION", activation_id),
+            f"SET {assignments}",
+            values,
+            "#status = :expected",
+            names,
+        )
+
     def finish_operation(
         self, tenant_id: str, activation_id: str, status: str, completed_at: str, error: ActivationError | None
     ) -> dict[str, Any]:
