@@ -22,22 +22,20 @@ from order_activation.models.change_orders import (
     RenewChange,
     UpdateQuantityChange,
 )
-from order_activation.models.common import timestamp, utc_now
 from order_activation.models.customers import Customer
 from order_activation.models.orders import CapturedPrice, Order, OrderLine
+from order_activation.orders import store_draft
 from order_activation.pricing.calendar import (
     PERIOD_MONTHS,
     billing_period_containing,
     days_inclusive,
     term_end_date,
 )
-from order_activation.pricing.engine import LineInput, PricedLine, PriceSpec, Tier, order_totals, price_line
+from order_activation.pricing.engine import LineInput, PricedLine, PriceSpec, Tier, price_line
 from order_activation.pricing.money import round_money
 from order_activation.storage.dynamo import new_id
-from order_activation.storage.repositories import ActivationRecords, Counters, Customers, Orders, Products
+from order_activation.storage.repositories import ActivationRecords, Customers, Products
 
-orders = Orders()
-counters = Counters()
 customers = Customers()
 products = Products()
 records = ActivationRecords()
@@ -87,27 +85,7 @@ def create_change_order(tenant_id: str, request: ChangeOrderRequest) -> Order:
         assert subscription is not None
         lines.append(_change_line(change, subscription, request.effective_date, customer, catalog))
 
-    totals = order_totals((priced for _, priced in lines), customer.currency)
-    number = counters.reserve(tenant_id, "ORDER")
-    order = Order(
-        id=new_id("ord"),
-        order_number=f"O-{number:06d}",
-        type="CHANGE",
-        status="DRAFT",
-        customer_id=customer.id,
-        currency=customer.currency,
-        effective_date=request.effective_date,
-        lines=[line for line, _ in lines],
-        list_total=totals.list_total,
-        discount_total=totals.discount_total,
-        subtotal=totals.subtotal,
-        tax_total=totals.tax_total,
-        total=totals.total,
-        tax_rate=customer.tax_rate,
-        created_at=timestamp(utc_now()),
-    )
-    orders.add(tenant_id, order)
-    return order
+    return store_draft(tenant_id, "CHANGE", customer, request.effective_date, lines)
 
 
 def _reasons(

@@ -1,6 +1,8 @@
 """Draft orders: priced previews over the whole term, numbered per tenant."""
 
+from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from order_activation.errors import InvalidStateError, NotFoundError, OrderNotDraftError, OrderNotEligibleError
 from order_activation.models.catalog import Product
@@ -13,6 +15,7 @@ from order_activation.models.orders import (
     OrderLine,
     OrderLineRequest,
     OrderStatus,
+    OrderType,
 )
 from order_activation.pricing.engine import LineInput, PricedLine, PriceSpec, Tier, order_totals, price_line
 from order_activation.storage.dynamo import new_id
@@ -39,17 +42,37 @@ def create_draft_order(tenant_id: str, request: DraftOrderRequest) -> Order:
         _order_line(line, catalog[line.product_id], request, customer.tax_rate, customer.currency)
         for line in request.lines
     ]
+    return store_draft(
+        tenant_id,
+        "NEW",
+        customer,
+        request.effective_date,
+        priced_lines,
+        auto_activate=request.auto_activate,
+        activation_date=request.activation_date,
+    )
+
+
+def store_draft(
+    tenant_id: str,
+    order_type: OrderType,
+    customer: Customer,
+    effective_date: date,
+    priced_lines: list[tuple[OrderLine, PricedLine]],
+    **options: Any,
+) -> Order:
+    """Stores a DRAFT whose totals are the sums of its rounded lines, with the tenant's next number."""
     totals = order_totals((priced for _, priced in priced_lines), customer.currency)
     number = counters.reserve(tenant_id, "ORDER")
 
     order = Order(
         id=new_id("ord"),
         order_number=f"O-{number:06d}",
-        type="NEW",
+        type=order_type,
         status="DRAFT",
         customer_id=customer.id,
         currency=customer.currency,
-        effective_date=request.effective_date,
+        effective_date=effective_date,
         lines=[line for line, _ in priced_lines],
         list_total=totals.list_total,
         discount_total=totals.discount_total,
@@ -57,9 +80,8 @@ def create_draft_order(tenant_id: str, request: DraftOrderRequest) -> Order:
         tax_total=totals.tax_total,
         total=totals.total,
         tax_rate=customer.tax_rate,
-        auto_activate=request.auto_activate,
-        activation_date=request.activation_date,
         created_at=timestamp(utc_now()),
+        **options,
     )
     orders.add(tenant_id, order)
     return order
