@@ -407,3 +407,35 @@ def test_nan_and_infinity_numbers_are_400(api: ApiClient) -> None:
 
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "validation_error"
+
+
+def test_a_body_over_256_kib_is_413_and_stores_nothing(api: ApiClient) -> None:
+    # GIVEN a product request padded past 256 KiB
+    body = {
+        "sku": "BIG",
+        "name": "Big",
+        "currency": "USD",
+        "billingPeriod": "MONTH",
+        "pricingModel": "FLAT",
+        "unitPrice": "1",
+        "padding": "x" * (256 * 1024),
+    }
+
+    # WHEN it is sent
+    response = api.post("/products", body)
+
+    # THEN it is 413 payload_too_large and no product exists
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "payload_too_large"
+    assert api.get("/products").json()["items"] == []
+
+
+def test_a_customer_reads_back_as_created_and_only_for_its_tenant(api: ApiClient, other_api: ApiClient) -> None:
+    created = customer(api, name="Société Générale Ünïcödé", taxRate="0.2")
+
+    mine = api.get(f"/customers/{created['id']}")
+    theirs = other_api.get(f"/customers/{created['id']}")
+
+    assert mine.json() == created
+    assert (created["taxRate"], created["name"]) == ("0.2", "Société Générale Ünïcödé")
+    assert (theirs.status_code, theirs.json()["error"]["code"]) == (404, "not_found")
