@@ -368,3 +368,24 @@ def test_a_failed_change_restores_the_former_version_and_entitlements(api: ApiCl
     retried = activate(api, order["id"], INVOICE_NOW).json()
     assert retried["status"] == "SUCCEEDED"
     assert [item["quantity"] for item in retried["subscriptions"]] == [20]
+
+
+def test_a_co_term_aligns_the_end_date_without_a_proration(api: ApiClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN a subscription for 2026
+    product = _product(api, "COTERM", "10.00", [{"feature": "seats", "quantityPerUnit": 1}])
+    buyer = customer(api)["id"]
+    subscription_id = _new_subscription(api, product, buyer, "2026-01-01", 3)["subscriptions"][0]["id"]
+
+    # WHEN on 2026-06-01 it is co-termed to 2027-03-31
+    order = _change(
+        api,
+        buyer,
+        "2026-06-01",
+        {"changeType": "CO_TERM", "subscriptionId": subscription_id, "coTermDate": "2027-03-31"},
+    )
+    activation = _activate_on(api, monkeypatch, "2026-06-01", order["id"])
+
+    # THEN nothing is prorated, version 2 ends on the co-term date, and its seats run to it
+    assert [line["netAmount"] for line in order["lines"]] == ["0.00"]
+    assert [(item["version"], item["endDate"]) for item in activation["subscriptions"]] == [(2, "2027-03-31")]
+    assert [(item["feature"], item["endDate"]) for item in activation["entitlements"]] == [("seats", "2027-03-31")]
