@@ -247,3 +247,22 @@ def test_a_salesforce_hub_is_told_through_the_bus(api: ApiClient, bus_events: An
         if event["detail-type"] == "connected_system.sync" and event["detail"]["tenantId"] == api.tenant_id
     ]
     assert len(requests_sent) == 3
+
+
+def test_a_failure_after_the_charge_refunds_it(api: ApiClient, faults: Any) -> None:
+    # GIVEN a paying customer, and CompleteActivation failing every time
+    faults.arm("CompleteActivationFunction", "fail_always")
+    order = draft_order(api, paymentMethod="pm_card_visa")
+
+    # WHEN the order is activated with an ACTIVE invoice
+    activation = activate(api, order["id"], INVOICE_NOW).json()
+
+    # THEN the activation FAILED, its numbered invoice is CANCELED and the charge was refunded
+    assert activation["status"] == "FAILED"
+    assert activation["error"]["step"] == "CompleteActivation"
+    listed = api.get("/invoices", params={"customerId": order["customerId"]}).json()["items"]
+    assert [(item["invoiceNumber"], item["status"]) for item in listed] == [("INV-000001", "CANCELED")]
+    assert activation["payment"] is None
+    [intent] = _successful_intents(listed[0]["id"])
+    refunds = stripe_api().v1.refunds.list(params={"limit": 100}).data
+    assert [refund.amount for refund in refunds if refund.payment_intent == intent.id] == [235444]
