@@ -439,3 +439,21 @@ def test_a_customer_reads_back_as_created_and_only_for_its_tenant(api: ApiClient
     assert mine.json() == created
     assert (created["taxRate"], created["name"]) == ("0.2", "Société Générale Ünïcödé")
     assert (theirs.status_code, theirs.json()["error"]["code"]) == (404, "not_found")
+
+
+def test_bodies_that_are_not_json_text_are_400(api: ApiClient) -> None:
+    # WHEN a body says it is not JSON, or is not UTF-8 text at all
+    form = api.post("/orders", data="customerId=1", headers={"Content-Type": "multipart/form-data"})
+    plain = api.post("/orders", data='{"customerId": "1"}', headers={"Content-Type": "text/plain"})
+    binary = api.post("/products", data=b"\xff\xfe\x00", headers={"Content-Type": "application/json"})
+
+    # THEN each is 400 validation_error, never a server error
+    for response in (form, plain, binary):
+        assert response.status_code == 400, response.text
+        assert response.json()["error"]["code"] == "validation_error"
+
+
+def test_a_method_no_route_has_is_404(api: ApiClient) -> None:
+    for method in ("TRACE", "QUERY", "DELETE"):
+        response = api.session.request(method, f"{api.url}/orders", timeout=30)
+        assert (response.status_code, response.json()["error"]["code"]) == (404, "not_found")

@@ -7,7 +7,10 @@ from typing import Any, NoReturn
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError as RouteNotFoundError
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter as Router
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -41,6 +44,16 @@ def build_resolver() -> APIGatewayRestResolver:
     def _invalid_request(error: RequestValidationError) -> Response:
         return validation_error_response(error)
 
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _not_json(_: RequestUnsupportedContentType) -> Response:
+        details = [{"field": "Content-Type", "message": "send application/json"}]
+        return error_response(400, "validation_error", "request bodies are JSON", details)
+
+    @app.exception_handler(UnicodeDecodeError)
+    def _not_text(_: UnicodeDecodeError) -> Response:
+        details = [{"field": "body", "message": "the body is not UTF-8 text"}]
+        return error_response(400, "validation_error", "the request is not valid", details)
+
     @app.not_found
     def _no_route(_: RouteNotFoundError) -> Response:
         return error_response(404, "not_found", "no such resource")
@@ -67,6 +80,15 @@ def body_too_large(event: dict[str, Any]) -> bool:
     return size > MAX_BODY_BYTES
 
 
+def _json_or_empty(event: dict[str, Any]) -> bool:
+    """A request body, if there is one, must say it is JSON."""
+    if not event.get("body"):
+        return True
+    headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
+    media_type = (headers.get("content-type") or "").split(";", 1)[0].strip().lower()
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
 def serve(
     app: APIGatewayRestResolver, idempotent: bool = True
 ) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
@@ -79,6 +101,15 @@ def serve(
             response = error_response(413, "payload_too_large", "request bodies are limited to 256 KiB")
             return {
                 "statusCode": 413,
+                "headers": {"Content-Type": "application/json"},
+                "body": response.body,
+                "isBase64Encoded": False,
+            }
+        if not _json_or_empty(event):
+            details = [{"field": "Content-Type", "message": "send application/json"}]
+            response = error_response(400, "validation_error", "request bodies are JSON", details)
+            return {
+                "statusCode": 400,
                 "headers": {"Content-Type": "application/json"},
                 "body": response.body,
                 "isBase64Encoded": False,
