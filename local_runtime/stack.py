@@ -128,6 +128,8 @@ class LocalStack:
             boto3.client("secretsmanager").create_secret(
                 Name=names.physical_name(logical_id), SecretString=self._secret_value(logical_id)
             )
+        for logical_id in resources_of_type(template, "AWS::SQS::Queue"):
+            boto3.client("sqs").create_queue(QueueName=names.physical_name(logical_id))
         for logical_id in resources_of_type(template, "AWS::SNS::Topic"):
             boto3.client("sns").create_topic(Name=names.physical_name(logical_id))
         for logical_id, body in resources_of_type(template, "AWS::Events::Rule").items():

@@ -105,3 +105,19 @@ def test_every_route_of_the_template_is_in_the_openapi_document() -> None:
 
     # THEN both list the same routes (the document itself is not in it)
     assert documented == declared - {("get", "/openapi.json")}
+
+
+def test_every_event_target_has_a_dead_letter_queue_and_failures_raise_alarms() -> None:
+    # GIVEN the template's rules and alarms
+    rules = resources_of_type(TEMPLATE, "AWS::Events::Rule")
+    alarms = resources_of_type(TEMPLATE, "AWS::CloudWatch::Alarm").values()
+
+    # THEN every rule target sends what it cannot deliver to a dead-letter queue
+    targets = [target for rule in rules.values() for target in rule["Properties"]["Targets"]]
+    assert targets
+    assert all("DeadLetterConfig" in target for target in targets)
+
+    # AND failed activations and waiting dead letters each raise an alarm to the notification topic
+    watched = {(alarm["Properties"]["Namespace"], alarm["Properties"]["MetricName"]) for alarm in alarms}
+    assert watched == {("AWS/States", "ExecutionsFailed"), ("AWS/SQS", "ApproximateNumberOfMessagesVisible")}
+    assert all(alarm["Properties"]["AlarmActions"] == [{"Ref": "NotificationTopic"}] for alarm in alarms)
