@@ -180,7 +180,3 @@ def create_bucket(name: str) -> None:
     client.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
     encryption: Any = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]}
     client.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration=encryption)
-
-
-def describe(stack: LocalStack) -> str:
-    return json.dumps({"url": stack.url, "tenants": [pair.split("=")[0] for pair in stack.api_keys.split(",")]})

@@ -71,8 +71,6 @@ BusinessDate = Annotated[date, BeforeValidator(_business_date)]
 
 CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$"), AfterValidator(_known_currency)]
 
-StrictInt = Annotated[int, Field(strict=True)]
-
 StrictBool = Annotated[bool, Field(strict=True)]
 
 Text = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")]

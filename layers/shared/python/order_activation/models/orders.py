@@ -15,12 +15,6 @@ OrderStatus = Literal["DRAFT", "PENDING_APPROVAL", "ACTIVATING", "ACTIVATED", "A
 RecordId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 
 
-def _discount_percent(value: object) -> Decimal:
-    if isinstance(value, bool | float) or not isinstance(value, int | str | Decimal):
-        raise ValueError("discountPercent is a number from 0 to 100")
-    return Decimal(str(value))
-
-
 class OrderLineRequest(RequestModel):
     product_id: RecordId
     quantity: Annotated[int, Field(strict=True, ge=1, le=1_000_000)]

@@ -39,10 +39,6 @@ def put_once(key: str, body: bytes) -> bool:
     return True
 
 
-def read(key: str) -> bytes:
-    return bytes(_s3().get_object(Bucket=_bucket(), Key=key)["Body"].read())
-
-
 def link(key: str, seconds: int = LINK_SECONDS) -> str:
     """A time-limited GET link to the document."""
     return str(_s3().generate_presigned_url("get_object", Params={"Bucket": _bucket(), "Key": key}, ExpiresIn=seconds))

@@ -87,17 +87,6 @@ def update_operation(
     return {"Update": operation}
 
 
-def condition_check(key: Item, condition: str, values: Item | None = None) -> dict[str, Any]:
-    operation: dict[str, Any] = {
-        "TableName": records_table().name,
-        "Key": key,
-        "ConditionExpression": condition,
-    }
-    if values:
-        operation["ExpressionAttributeValues"] = values
-    return {"ConditionCheck": operation}
-
-
 class TransactionConflictError(Exception):
     """A condition of a transaction did not hold; `reasons` has one code per operation."""
 

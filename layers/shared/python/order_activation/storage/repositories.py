@@ -50,11 +50,6 @@ def _key(tenant_id: str, kind: str, record_id: str) -> Item:
 class Counters:
     """Per-tenant sequences behind order, subscription, asset and invoice numbers."""
 
-    def current(self, tenant_id: str, sequence: str) -> int:
-        key = {"pk": f"{tenant_id}#COUNTER#{sequence}", "sk": "COUNTER"}
-        item = dynamo.records_table().get_item(Key=key, ConsistentRead=True).get("Item")
-        return int(item["value"]) if item else 0
-
     def reserve(self, tenant_id: str, sequence: str, count: int = 1) -> int:
         """Reserves `count` consecutive numbers atomically and returns the first."""
         response = dynamo.records_table().update_item(
