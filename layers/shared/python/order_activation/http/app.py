@@ -14,9 +14,14 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter as Router
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from order_activation.errors import DomainError, UnauthorizedError
+from order_activation.errors import DomainError, PayloadTooLargeError, UnauthorizedError, ValidationFailedError
 from order_activation.http import idempotency
-from order_activation.http.errors import domain_error_response, error_response, validation_error_response
+from order_activation.http.errors import (
+    domain_error_response,
+    error_response,
+    proxy_result,
+    validation_error_response,
+)
 from order_activation.observability import logger
 
 MAX_BODY_BYTES = 256 * 1024
@@ -46,8 +51,7 @@ def build_resolver() -> APIGatewayRestResolver:
 
     @app.exception_handler(RequestUnsupportedContentType)
     def _not_json(_: RequestUnsupportedContentType) -> Response:
-        details = [{"field": "Content-Type", "message": "send application/json"}]
-        return error_response(400, "validation_error", "request bodies are JSON", details)
+        return domain_error_response(_body_not_json())
 
     @app.exception_handler(UnicodeDecodeError)
     def _not_text(_: UnicodeDecodeError) -> Response:
@@ -80,6 +84,11 @@ def body_too_large(event: dict[str, Any]) -> bool:
     return size > MAX_BODY_BYTES
 
 
+def _body_not_json() -> ValidationFailedError:
+    details = [{"field": "Content-Type", "message": "send application/json"}]
+    return ValidationFailedError("request bodies are JSON", details)
+
+
 def _json_or_empty(event: dict[str, Any]) -> bool:
     """A request body, if there is one, must say it is JSON."""
     if not event.get("body"):
@@ -98,22 +107,9 @@ def serve(
 
     def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         if body_too_large(event):
-            response = error_response(413, "payload_too_large", "request bodies are limited to 256 KiB")
-            return {
-                "statusCode": 413,
-                "headers": {"Content-Type": "application/json"},
-                "body": response.body,
-                "isBase64Encoded": False,
-            }
+            return proxy_result(PayloadTooLargeError("request bodies are limited to 256 KiB"))
         if not _json_or_empty(event):
-            details = [{"field": "Content-Type", "message": "send application/json"}]
-            response = error_response(400, "validation_error", "request bodies are JSON", details)
-            return {
-                "statusCode": 400,
-                "headers": {"Content-Type": "application/json"},
-                "body": response.body,
-                "isBase64Encoded": False,
-            }
+            return proxy_result(_body_not_json())
         if not idempotent:
             return app.resolve(event, context)
         return idempotency.answer(event, context, app.resolve)

@@ -20,6 +20,17 @@ def domain_error_response(error: DomainError) -> Response:
     return error_response(error.status, error.code, error.message, error.details)
 
 
+def proxy_result(error: DomainError) -> dict[str, Any]:
+    """The API Gateway answer for an error found before the resolver runs."""
+    response = domain_error_response(error)
+    return {
+        "statusCode": response.status_code,
+        "headers": {"Content-Type": JSON},
+        "body": response.body,
+        "isBase64Encoded": False,
+    }
+
+
 def validation_error_response(error: RequestValidationError) -> Response:
     details = [_detail(item) for item in error.errors()]
     return error_response(400, "validation_error", "the request is not valid", details)

@@ -24,7 +24,8 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from order_activation.http.errors import error_response
+from order_activation.errors import IdempotencyKeyReusedError, ValidationFailedError
+from order_activation.http.errors import proxy_result
 
 HEADER = "idempotency-key"
 KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,255}$")
@@ -76,7 +77,7 @@ def answer(event: dict[str, Any], context: LambdaContext, respond: Respond) -> d
 
     if not KEY_PATTERN.match(key):
         details = [{"field": "Idempotency-Key", "message": "1 to 255 printable ASCII characters"}]
-        return _as_event(error_response(400, "validation_error", "the Idempotency-Key is not valid", details))
+        return proxy_result(ValidationFailedError("the Idempotency-Key is not valid", details))
 
     authorizer = (event.get("requestContext") or {}).get("authorizer") or {}
     request = {
@@ -93,16 +94,7 @@ def answer(event: dict[str, Any], context: LambdaContext, respond: Respond) -> d
         return fault.response
     except IdempotencyValidationError:
         message = "this Idempotency-Key was used with another request body"
-        return _as_event(error_response(409, "idempotency_key_reused", message))
+        return proxy_result(IdempotencyKeyReusedError(message))
     except IdempotencyAlreadyInProgressError:
         message = "a request with this Idempotency-Key is still being processed"
-        return _as_event(error_response(409, "idempotency_key_reused", message))
-
-
-def _as_event(response: Any) -> dict[str, Any]:
-    return {
-        "statusCode": response.status_code,
-        "headers": {"Content-Type": "application/json"},
-        "body": response.body,
-        "isBase64Encoded": False,
-    }
+        return proxy_result(IdempotencyKeyReusedError(message))
