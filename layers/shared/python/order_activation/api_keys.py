@@ -12,7 +12,7 @@ def key_hash(api_key: str) -> str:
 
 
 def _keys_table() -> Any:
-    return aws.resource("dynamodb").Table(os.environ["API_KEYS_TABLE"])
+    return aws.table(os.environ["API_KEYS_TABLE"])
 
 
 def tenant_for_key(api_key: str | None) -> str | None:

@@ -24,6 +24,11 @@ def resource(service: str) -> Any:
     return _cached(("resource", service), lambda: boto3.resource(service))  # type: ignore[call-overload]
 
 
+def table(name: str) -> Any:
+    """A DynamoDB table resource, made once per name."""
+    return _cached(("table", name), lambda: resource("dynamodb").Table(name))
+
+
 def _cached(key: tuple[str, str], build: Any) -> Any:
     made = _made.get(key)
     if made is None:

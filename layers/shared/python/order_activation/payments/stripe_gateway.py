@@ -7,6 +7,7 @@ Parameters (cached for five minutes), never from plain environment variables.
 import os
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 import stripe
@@ -33,11 +34,14 @@ def stripe_secrets() -> StripeSecrets:
 
 def stripe_client() -> stripe.StripeClient:
     """A client for the Stripe API; `STRIPE_API_BASE` points it elsewhere only in the local runtime."""
-    base = os.environ.get("STRIPE_API_BASE")
+    return _client_for(stripe_secrets().api_key, os.environ.get("STRIPE_API_BASE"))
+
+
+@cache
+def _client_for(api_key: str, base: str | None) -> stripe.StripeClient:
+    """One client per key, so a rotated key gets a new client and the old one is never reused."""
     return stripe.StripeClient(
-        stripe_secrets().api_key,
-        base_addresses={"api": base} if base else None,
-        max_network_retries=NETWORK_RETRIES,
+        api_key, base_addresses={"api": base} if base else None, max_network_retries=NETWORK_RETRIES
     )
 
 

@@ -25,16 +25,9 @@ def _resource() -> Any:
     return aws.resource("dynamodb")
 
 
-_tables: dict[str, Any] = {}
-
-
 def records_table() -> Any:
     """The table named by `RECORDS_TABLE`, its resource object made once."""
-    name = os.environ["RECORDS_TABLE"]
-    table = _tables.get(name)
-    if table is None:
-        table = _tables[name] = _resource().Table(name)
-    return table
+    return aws.table(os.environ["RECORDS_TABLE"])
 
 
 def client() -> Any:
