@@ -12,7 +12,7 @@ from typing import Any
 
 import boto3
 
-_creation = threading.Lock()
+_creation = threading.RLock()
 _made: dict[tuple[str, str], Any] = {}
 
 
