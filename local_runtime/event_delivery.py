@@ -2,13 +2,18 @@
 
 moto delivers a rule's events to SQS queues, log groups and other buses, but not
 to SNS topics or Lambda functions. The local runtime therefore keeps the
-template's rules itself: after every `PutEvents` a handler makes, each accepted
-entry is matched against them (with moto's own pattern matcher) and sent to its
-targets, an `InputTransformer` applied. Rules a test creates through the API are
-still moto's.
+template's rules itself: every event moto's EventBridge accepts, from a handler
+or from any other process speaking to the local endpoint, is matched against
+them (with moto's own pattern matcher) and sent to their targets, an
+`InputTransformer` applied. A Lambda target is invoked asynchronously, retried
+twice as Lambda retries an asynchronous invocation, and then left in the
+target's dead-letter queue. Schedules do not tick on their own: `fire_schedule`
+sends a rule's "Scheduled Event" when a test or a command asks for it. Rules a
+test creates through the API are still moto's.
 """
 
 import json
+import logging
 import re
 import threading
 import uuid
@@ -20,6 +25,8 @@ import boto3
 
 from local_runtime.lambdas import FunctionRegistry
 from local_runtime.template import ACCOUNT, REGION
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -34,29 +41,44 @@ class EventDelivery:
     def __init__(self, functions: FunctionRegistry) -> None:
         self.functions = functions
         self.rules: list[LocalRule] = []
+        self.schedules: dict[str, LocalRule] = {}
         self.delivered: list[tuple[str, dict[str, Any]]] = []
+        self.dead_letters: list[tuple[str, Any]] = []
 
     def add_rule(self, name: str, properties: dict[str, Any]) -> None:
         from moto.events.models import EventPattern
 
+        targets = properties.get("Targets", [])
+        if "ScheduleExpression" in properties:
+            self.schedules[name] = LocalRule(name, "default", None, targets)
+            return
         pattern = EventPattern.load(json.dumps(properties["EventPattern"]))
         bus = properties.get("EventBusName", "default")
-        self.rules.append(LocalRule(name, bus, pattern, properties.get("Targets", [])))
+        self.rules.append(LocalRule(name, bus, pattern, targets))
 
     def install(self) -> None:
-        """Watches every PutEvents call made through boto3's default session in this process."""
-        session = boto3._get_default_session()
-        session.events.register(
-            "provide-client-params.eventbridge.PutEvents", _remember_entries, unique_id="local-delivery-entries"
-        )
-        session.events.register("after-call.eventbridge.PutEvents", self._after_put_events, unique_id="local-delivery")
+        """Watches every event moto's EventBridge accepts, whichever client sent it."""
+        global _active
+        _active = self
+        _patch_put_events()
 
-    def _after_put_events(self, http_response: Any, parsed: dict[str, Any], model: Any, **kwargs: Any) -> None:
-        entries = kwargs.get("context", {}).get("local_entries")
-        results = parsed.get("Entries", [])
-        for entry, result in zip(entries or [], results, strict=False):
-            if "EventId" in result:
-                self.deliver(_event_of(entry, result["EventId"]), entry.get("EventBusName", "default"))
+    def fire_schedule(self, name: str) -> dict[str, Any]:
+        """Sends one "Scheduled Event" of the schedule rule `name` to its targets."""
+        rule = self.schedules[name]
+        event = {
+            "version": "0",
+            "id": str(uuid.uuid4()),
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": ACCOUNT,
+            "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "region": REGION,
+            "resources": [f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{name}"],
+            "detail": {},
+        }
+        for target in rule.targets:
+            self._send(target, event)
+        return event
 
     def deliver(self, event: dict[str, Any], bus: str) -> None:
         for rule in self.rules:
@@ -72,15 +94,48 @@ class EventDelivery:
             message = payload if isinstance(payload, str) else json.dumps(payload)
             boto3.client("sns").publish(TopicArn=arn, Message=message)
         elif ":lambda:" in arn:
-            function = self.functions.by_name_or_arn(arn)
-            threading.Thread(target=function.invoke, args=(payload,), daemon=True).start()
+            threading.Thread(target=self._invoke_async, args=(target, payload), daemon=True).start()
         else:
             raise ValueError(f"the local runtime cannot deliver to {arn}")
 
+    def _invoke_async(self, target: dict[str, Any], payload: Any) -> None:
+        function = self.functions.by_name_or_arn(target["Arn"])
+        for attempt in range(ASYNC_ATTEMPTS):
+            try:
+                function.invoke(payload)
+                return
+            except Exception:
+                log.warning("%s failed on attempt %d", function.logical_id, attempt + 1, exc_info=True)
+        dead_letter_arn = target.get("DeadLetterConfig", {}).get("Arn")
+        self.dead_letters.append((function.logical_id, payload))
+        if dead_letter_arn:
+            sqs = boto3.client("sqs")
+            queue_url = sqs.get_queue_url(QueueName=dead_letter_arn.rsplit(":", 1)[1])["QueueUrl"]
+            sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(payload))
 
-def _remember_entries(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
-    """Keeps the entries of a PutEvents call so the after-call hook can deliver them."""
-    context["local_entries"] = params.get("Entries", [])
+
+ASYNC_ATTEMPTS = 3
+_active: EventDelivery | None = None
+
+
+def _patch_put_events() -> None:
+    """Hands every entry moto's EventBridge accepted to the active delivery, once patched."""
+    from moto.events.models import EventsBackend
+
+    if getattr(EventsBackend.put_events, "local_delivery", False):
+        return
+    accept = EventsBackend.put_events
+
+    def put_events(backend: Any, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        results = accept(backend, entries)
+        for entry, result in zip(entries, results, strict=False):
+            if _active is not None and "EventId" in result:
+                bus = str(entry.get("EventBusName") or "default").rsplit("/", 1)[-1]
+                _active.deliver(_event_of(entry, result["EventId"]), bus)
+        return results
+
+    put_events.local_delivery = True  # type: ignore[attr-defined]
+    EventsBackend.put_events = put_events  # type: ignore[method-assign, assignment]
 
 
 def _event_of(entry: dict[str, Any], event_id: str) -> dict[str, Any]:

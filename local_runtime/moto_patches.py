@@ -126,3 +126,68 @@ def make_transactions_cheap() -> None:
     transact_write_items.made_cheap_by_local_runtime = True  # type: ignore[attr-defined]
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     Table.__deepcopy__ = _table_snapshot  # type: ignore[attr-defined]
+
+
+def answer_task_tokens_safely() -> None:
+    """Lets a task token be answered while other executions are still starting.
+
+    moto looks for a token's owner in every running execution, and fails with
+    an AttributeError (a 500) when one of them has not built its worker yet:
+    with a batch starting executions all the time, an answer then fails at
+    random. Executions without a worker cannot own a token, so they are skipped.
+    """
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    if getattr(StepFunctionsParserBackend._get_executions, "skips_unstarted", False):
+        return
+    every_execution = StepFunctionsParserBackend._get_executions
+
+    def started_executions(backend: Any, execution_status: Any = None) -> list[Any]:
+        executions = every_execution(backend, execution_status)
+        return [
+            execution
+            for execution in executions
+            if getattr(getattr(execution, "exec_worker", None), "env", None) is not None
+        ]
+
+    started_executions.skips_unstarted = True  # type: ignore[attr-defined]
+    StepFunctionsParserBackend._get_executions = started_executions  # type: ignore[method-assign, assignment]
+
+
+def reuse_interpreter_clients() -> None:
+    """Gives moto's state machine interpreter one boto3 client per service, not one per task.
+
+    The interpreter builds a fresh client for every Lambda task, S3 read and
+    service call; building a client costs more CPU than the call it makes,
+    and a batch makes thousands. Clients are thread-safe, so one per service
+    and region serves every execution.
+    """
+    import importlib
+    import sys
+
+    from moto.stepfunctions.parser.asl.utils import boto_client
+
+    if getattr(boto_client.boto_client_for, "reuses_clients", False):
+        return
+    for user in (
+        "moto.stepfunctions.parser.asl.component.state.exec.state_task.lambda_eval_utils",
+        "moto.stepfunctions.parser.asl.component.state.exec.state_map.item_reader.eval.resource_eval_s3",
+        "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sfn",
+    ):
+        importlib.import_module(user)
+
+    build = boto_client.boto_client_for
+    made: dict[tuple[str, str], Any] = {}
+    creation = threading.Lock()
+
+    def shared_client(region: str, service: str, state_credentials: Any = None) -> Any:
+        key = (region, service)
+        with creation:
+            if key not in made:
+                made[key] = build(region, service, state_credentials)
+            return made[key]
+
+    shared_client.reuses_clients = True  # type: ignore[attr-defined]
+    for name, module in list(sys.modules.items()):
+        if name.startswith("moto.stepfunctions.parser") and hasattr(module, "boto_client_for"):
+            vars(module)["boto_client_for"] = shared_client

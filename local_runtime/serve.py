@@ -11,6 +11,9 @@ def main() -> None:
     port = int(os.environ.get("PORT", "3000"))
     stack = LocalStack(port=port).start()
     print(f"order-activation local runtime ready at {stack.url}", flush=True)
+    names = ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION")
+    exports = " ".join(f"{name}={os.environ[name]}" for name in (*names, "EVENT_BUS_NAME", "RECORDS_TABLE"))
+    print(f"for `order-activation batch` in another shell: export {exports}", flush=True)
 
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())

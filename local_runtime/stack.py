@@ -14,7 +14,12 @@ from local_runtime import stripe_stand_in
 from local_runtime.event_delivery import EventDelivery
 from local_runtime.gateway import LocalApi, serve_http
 from local_runtime.lambdas import FunctionRegistry
-from local_runtime.moto_patches import make_transactions_cheap, serialize_dynamodb_requests
+from local_runtime.moto_patches import (
+    answer_task_tokens_safely,
+    make_transactions_cheap,
+    reuse_interpreter_clients,
+    serialize_dynamodb_requests,
+)
 from local_runtime.template import (
     ACCOUNT,
     REGION,
@@ -111,6 +116,8 @@ class LocalStack:
         logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
         serialize_dynamodb_requests()
         make_transactions_cheap()
+        answer_task_tokens_safely()
+        reuse_interpreter_clients()
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
         self._moto.start()
         config = {"stepfunctions": {"execute_state_machine": True}}

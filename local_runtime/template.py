@@ -54,8 +54,9 @@ class LocalNames:
         kind = self.resource(logical_id)["Type"]
         if kind == "AWS::S3::Bucket":
             return f"{STACK_NAME}-{logical_id.lower()}"
-        if kind == "AWS::Events::EventBus":
-            return str(self.resolve(self.resource(logical_id)["Properties"]["Name"]))
+        properties = self.resource(logical_id).get("Properties", {})
+        if kind in ("AWS::Events::EventBus", "AWS::Serverless::StateMachine") and "Name" in properties:
+            return str(self.resolve(properties["Name"]))
         return logical_id
 
     def arn(self, logical_id: str) -> str:
@@ -75,7 +76,12 @@ class LocalNames:
         return arns[kind]
 
     def ref(self, name: str) -> str:
-        pseudo = {"AWS::StackName": STACK_NAME, "AWS::Region": REGION, "AWS::AccountId": ACCOUNT}
+        pseudo = {
+            "AWS::StackName": STACK_NAME,
+            "AWS::Region": REGION,
+            "AWS::AccountId": ACCOUNT,
+            "AWS::Partition": "aws",
+        }
         if name in pseudo:
             return pseudo[name]
         if name in self.template.get("Parameters", {}):

@@ -36,7 +36,8 @@ def test_every_placeholder_is_substituted_by_a_function_of_the_template(logical_
         assert attribute == "Arn"
 
     # AND the state machine may invoke exactly those functions
-    invokable = {policy["LambdaInvokePolicy"]["FunctionName"]["Ref"] for policy in properties["Policies"]}
+    invoke_policies = [policy for policy in properties["Policies"] if "LambdaInvokePolicy" in policy]
+    invokable = {policy["LambdaInvokePolicy"]["FunctionName"]["Ref"] for policy in invoke_policies}
     assert invokable == {value["Fn::GetAtt"][0] for value in substitutions.values()}
 
 
@@ -121,3 +122,48 @@ def test_every_event_target_has_a_dead_letter_queue_and_failures_raise_alarms() 
     watched = {(alarm["Properties"]["Namespace"], alarm["Properties"]["MetricName"]) for alarm in alarms}
     assert watched == {("AWS/States", "ExecutionsFailed"), ("AWS/SQS", "ApproximateNumberOfMessagesVisible")}
     assert all(alarm["Properties"]["AlarmActions"] == [{"Ref": "NotificationTopic"}] for alarm in alarms)
+
+
+def test_every_batch_item_reaches_an_outcome_and_the_batch_is_always_summarized() -> None:
+    # GIVEN the BatchActivation definition
+    asl = json.loads((PROJECT_ROOT / "statemachine/batch_activation.asl.json").read_text())
+    each_order = asl["States"]["ActivateEachOrder"]
+    item = each_order["ItemProcessor"]["States"]
+
+    # THEN the orders are read from S3 by a Distributed Map of bounded concurrency
+    assert each_order["ItemReader"]["Resource"] == "arn:aws:states:::s3:getObject"
+    assert each_order["ItemProcessor"]["ProcessorConfig"]["Mode"] == "DISTRIBUTED"
+    assert each_order["MaxConcurrencyPath"] == "$.maxConcurrency"
+
+    # AND an order whose activation cannot start or never answers is still recorded, as FAILED
+    assert item["ActivateOrder"]["Resource"].endswith("lambda:invoke.waitForTaskToken")
+    assert item["ActivateOrder"]["Catch"] == [
+        {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "OutcomeUnknown"}
+    ]
+    assert item["OutcomeUnknown"]["Next"] == "RecordOutcome"
+    assert item["OutcomeUnknown"]["Parameters"]["status"] == "FAILED"
+
+    # AND the batch is summarized even when the map itself fails
+    assert each_order["Next"] == "SummarizeBatch"
+    assert each_order["Catch"][0]["Next"] == "SummarizeBatch"
+    assert "End" in asl["States"]["SummarizeBatch"]
+
+
+def test_event_targets_of_batch_activation_keep_what_they_cannot_deliver() -> None:
+    # GIVEN the rules that start batches
+    rules = {
+        name: TEMPLATE["Resources"][name]["Properties"] for name in ("ScheduledActivationRule", "ActivateOrdersRule")
+    }
+
+    # THEN each targets the batch starter with a dead-letter queue and a retry policy
+    for properties in rules.values():
+        (target,) = properties["Targets"]
+        assert target["Arn"] == {"Fn::GetAtt": ["StartBatchFunction", "Arn"]}
+        assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": ["EventDeadLetterQueue", "Arn"]}}
+        assert target["RetryPolicy"]["MaximumRetryAttempts"] >= 1
+    assert rules["ScheduledActivationRule"]["ScheduleExpression"] == "rate(1 hour)"
+    assert rules["ActivateOrdersRule"]["EventPattern"] == {"detail-type": ["ActivateOrders"]}
+
+    # AND a function error of the asynchronous invocation is kept too
+    starter = FUNCTIONS["StartBatchFunction"]["Properties"]
+    assert starter["DeadLetterQueue"] == {"Type": "SQS", "TargetArn": {"Fn::GetAtt": ["EventDeadLetterQueue", "Arn"]}}

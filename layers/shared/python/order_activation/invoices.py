@@ -2,7 +2,6 @@
 
 import random
 import time
-import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -18,7 +17,7 @@ from order_activation.pricing.calendar import billing_period
 from order_activation.pricing.money import round_money
 from order_activation.settings import settings
 from order_activation.storage import documents
-from order_activation.storage.dynamo import TransactionConflictError, transact
+from order_activation.storage.dynamo import TransactionConflictError, derived_id, transact
 from order_activation.storage.repositories import (
     Counters,
     CustomerCredit,
@@ -38,12 +37,11 @@ credit = CustomerCredit()
 
 NUMBERING_SECONDS = 25
 LEASE_SECONDS = 10
-_INVOICE_IDS = uuid.UUID("0b9f3c5e-4d21-4a8e-9c7a-3e5d2f1a6b80")
 
 
 def invoice_id_for(activation_id: str) -> str:
     """The id of an activation's invoice, the same on every retry of its steps."""
-    return f"inv_{uuid.uuid5(_INVOICE_IDS, activation_id).hex[:24]}"
+    return derived_id("inv", activation_id)
 
 
 def first_invoice_lines(order: Order, catalog: dict[str, Product]) -> list[InvoiceLine]:

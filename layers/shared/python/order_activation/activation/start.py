@@ -1,6 +1,7 @@
 """Starting an activation: eligibility, the order's lock, and the state machine."""
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from order_activation.errors import (
@@ -14,7 +15,7 @@ from order_activation.models.common import timestamp, utc_now
 from order_activation.models.orders import Order, OrderStatus
 from order_activation.observability import logger
 from order_activation.orders import get_order
-from order_activation.storage.dynamo import TransactionConflictError, new_id
+from order_activation.storage.dynamo import TransactionConflictError, derived_id
 from order_activation.storage.repositories import ActivationRecords, Activations, Customers, Orders, Products
 from order_activation.workflow import start_activate_order
 
@@ -27,17 +28,30 @@ products = Products()
 records = ActivationRecords()
 
 
-def start_activation(tenant_id: str, order_id: str, request: ActivationRequest) -> ActivationRecord:
+@dataclass(frozen=True)
+class BatchLink:
+    """The batch an activation belongs to, and the task token its outcome answers."""
+
+    batch_id: str
+    task_token: str
+
+
+def start_activation(
+    tenant_id: str, order_id: str, request: ActivationRequest, batch: BatchLink | None = None
+) -> ActivationRecord:
     """Locks a DRAFT (or ACTIVATION_FAILED) order as ACTIVATING and starts its activation.
 
-    The lock is a conditional write, so of two concurrent requests only one starts.
+    The lock is a conditional write, so of two concurrent requests only one starts. The
+    activation's id, and so its execution's name, derives from the order and its last
+    activation: two starts from the same state of the order can only ever be one execution.
     """
     order = get_order(tenant_id, order_id)
     _check_status(order)
     _check_eligible(tenant_id, order)
 
     activation = ActivationRecord(
-        activation_id=new_id("act"),
+        activation_id=derived_id("act", tenant_id, order.id, order.activation_id or ""),
+        batch_id=batch.batch_id if batch else None,
         order_id=order.id,
         customer_id=order.customer_id,
         status="RUNNING",
@@ -75,6 +89,8 @@ def start_activation(tenant_id: str, order_id: str, request: ActivationRequest) 
         order_id=order.id,
         generate_invoice=request.generate_invoice,
         activate_invoice=request.activate_invoice,
+        batch_id=batch.batch_id if batch else None,
+        batch_task_token=batch.task_token if batch else None,
     )
     start_activate_order(step_input)
     return activation

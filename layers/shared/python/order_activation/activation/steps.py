@@ -6,12 +6,11 @@ that already exists is left as it is.
 """
 
 import json
-import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from order_activation import clock, connected_systems, events_out, invoices
+from order_activation import approvals, batches, clock, connected_systems, events_out, invoices
 from order_activation.errors import ActivationStepError, PricingMismatchError, RecordNotFoundError
 from order_activation.models.activations import (
     ActivationError,
@@ -21,6 +20,7 @@ from order_activation.models.activations import (
     Entitlement,
     Subscription,
 )
+from order_activation.models.batches import BatchOutcome, BatchOutcomeStatus
 from order_activation.models.catalog import Product
 from order_activation.models.common import timestamp, utc_now
 from order_activation.models.invoices import Invoice
@@ -31,7 +31,7 @@ from order_activation.payments import collection
 from order_activation.pricing.calendar import billing_period
 from order_activation.pricing.engine import PricedLine, order_totals
 from order_activation.settings import settings
-from order_activation.storage.dynamo import transact
+from order_activation.storage.dynamo import derived_id, transact
 from order_activation.storage.repositories import (
     ActivationRecords,
     Activations,
@@ -49,13 +49,6 @@ counters = Counters()
 records = ActivationRecords()
 customers = Customers()
 payments = Payments()
-
-_RECORD_IDS = uuid.UUID("5f0c6a52-8d7e-4c55-9a51-0b7f3c1e2d40")
-
-
-def record_id(prefix: str, activation_id: str, line_id: str, part: str = "") -> str:
-    """The id of a record an activation makes for an order line, the same on every retry."""
-    return f"{prefix}_{uuid.uuid5(_RECORD_IDS, f'{activation_id}/{line_id}/{part}').hex[:24]}"
 
 
 def _load(step: str, step_input: ActivationStepInput) -> tuple[ActivationRecord, Order]:
@@ -156,7 +149,7 @@ def apply_subscriptions(step_input: ActivationStepInput) -> ActivationStepInput:
         logger.info("subscription versions written", versions_written=written)
         return step_input
 
-    recurring = {record_id("sub", activation.activation_id, line.id): line for line in order.lines}
+    recurring = {derived_id("sub", activation.activation_id, line.id): line for line in order.lines}
     recurring = {sub_id: line for sub_id, line in recurring.items() if line.billing_period != "ONE_TIME"}
     existing = records.existing_ids(tenant_id, "SUBSCRIPTION", list(recurring))
 
@@ -214,7 +207,7 @@ def _subscription(order: Order, line: OrderLine, activation_id: str, number: int
     next_billing_date, _ = billing_period(line.start_date, line.billing_period, 1)
 
     return Subscription(
-        id=record_id("sub", activation_id, line.id),
+        id=derived_id("sub", activation_id, line.id),
         subscription_number=f"SUB-{number:06d}",
         version=1,
         status="ACTIVE",
@@ -247,7 +240,7 @@ def grant_assets_and_entitlements(step_input: ActivationStepInput) -> Activation
         return step_input
     catalog = products.get_many(tenant_id, (line.product_id for line in order.lines))
 
-    one_time = {record_id("ast", activation_id, line.id): line for line in order.lines}
+    one_time = {derived_id("ast", activation_id, line.id): line for line in order.lines}
     one_time = {asset_id: line for asset_id, line in one_time.items() if line.billing_period == "ONE_TIME"}
     existing_assets = records.existing_ids(tenant_id, "ASSET", list(one_time))
     missing_assets = [line for asset_id, line in one_time.items() if asset_id not in existing_assets]
@@ -311,7 +304,7 @@ def _product(catalog: dict[str, Product], line: OrderLine) -> Product:
 
 def _asset(order: Order, line: OrderLine, activation_id: str, number: int) -> Asset:
     return Asset(
-        id=record_id("ast", activation_id, line.id),
+        id=derived_id("ast", activation_id, line.id),
         asset_number=f"AST-{number:06d}",
         customer_id=order.customer_id,
         product_id=line.product_id,
@@ -329,11 +322,11 @@ def _entitlements(
 ) -> list[Entitlement]:
     """A product's features for one line: quantity per unit times the line's quantity."""
     recurring = line.billing_period != "ONE_TIME"
-    owner = subscription_id or record_id("sub" if recurring else "ast", activation_id, line.id)
+    owner = subscription_id or derived_id("sub" if recurring else "ast", activation_id, line.id)
 
     return [
         Entitlement(
-            id=record_id("ent", activation_id, line.id, grant.feature),
+            id=derived_id("ent", activation_id, line.id, grant.feature),
             customer_id=order.customer_id,
             feature=grant.feature,
             quantity=None if grant.quantity_per_unit is None else grant.quantity_per_unit * line.quantity,
@@ -457,7 +450,22 @@ def complete_activation(step_input: ActivationStepInput) -> ActivationStepInput:
         {"orderId": order.id, "activationId": activation.activation_id, "total": str(order.total)},
     )
     logger.info("activation succeeded")
+    report_to_batch(step_input, "SUCCEEDED")
     return step_input
+
+
+def report_to_batch(
+    step_input: ActivationStepInput, status: BatchOutcomeStatus, error: ActivationError | None = None
+) -> None:
+    """Tells the batch that started this activation how it ended."""
+    outcome = BatchOutcome(
+        order_id=step_input.order_id,
+        status=status,
+        activation_id=step_input.activation_id,
+        error_code=error.code if error else None,
+        error_message=error.message if error else None,
+    )
+    batches.report(step_input.batch_task_token, outcome)
 
 
 STEP_ERRORS = {
@@ -483,6 +491,7 @@ def fail_activation(
 
     if activation.status != "RUNNING":
         logger.info("activation already ended", status=activation.status)
+        report_to_batch(step_input, "SUCCEEDED" if activation.status == "SUCCEEDED" else "FAILED", activation.error)
         return step_input
 
     removed = records.remove_all(tenant_id, activation.activation_id)
@@ -511,6 +520,15 @@ def fail_activation(
         step=error.step,
         records_removed=removed,
     )
+    report_to_batch(step_input, "FAILED", error)
+    return step_input
+
+
+def record_rejection(step_input: ActivationStepInput) -> ActivationStepInput:
+    """A rejected or expired approval: the activation ends REJECTED and the order is DRAFT again."""
+    approvals.record_expiry(step_input.tenant_id, step_input.activation_id, step_input.order_id)
+    activation = activations.get(step_input.tenant_id, step_input.activation_id)
+    report_to_batch(step_input, "FAILED", activation.error if activation else None)
     return step_input
 
 

@@ -138,6 +138,7 @@ class ActivationRecord(ApiModel):
     options: ActivationRequest
     current_step: str | None = None
     task_token: str | None = Field(default=None, exclude=True)
+    batch_id: str | None = None
     transactions: list[ConnectedTransaction] = []
     started_at: str
     completed_at: str | None = None
@@ -172,3 +173,5 @@ class ActivationStepInput(ApiModel):
     activate_invoice: bool = False
     needs_approval: bool = False
     approval_timeout_seconds: int = 0
+    batch_id: str | None = None
+    batch_task_token: str | None = None

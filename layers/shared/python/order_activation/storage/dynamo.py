@@ -6,6 +6,7 @@ import json
 import os
 import secrets
 import time
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
@@ -38,6 +39,14 @@ def client() -> Any:
 def new_id(prefix: str) -> str:
     """A time-ordered, unguessable id such as `ord_18b3c4d5e6f7a8b95c1d2e3f`."""
     return f"{prefix}_{time.time_ns():016x}{secrets.token_hex(4)}"
+
+
+_DERIVED_IDS = uuid.UUID("5f0c6a52-8d7e-4c55-9a51-0b7f3c1e2d40")
+
+
+def derived_id(prefix: str, *parts: str) -> str:
+    """An id that the same `parts` always give, so a retried write finds what it wrote before."""
+    return f"{prefix}_{uuid.uuid5(_DERIVED_IDS, '/'.join((prefix, *parts))).hex[:24]}"
 
 
 def plain(value: Any) -> Any:
@@ -186,12 +195,22 @@ def query_page(
     return response["Items"], encode_page_token(response.get("LastEvaluatedKey"))
 
 
-def query_all(index: str | None, partition_key: str, partition: str) -> Iterator[Item]:
-    """Every item of a partition, oldest first, page after page."""
+def query_all(
+    index: str | None, partition_key: str, partition: str, sort_condition: tuple[str, str, str] | None = None
+) -> Iterator[Item]:
+    """Every item of a partition, oldest first, page after page.
+
+    `sort_condition` is `(sort key, "begins_with" or "<=", value)`.
+    """
     arguments: dict[str, Any] = {
         "KeyConditionExpression": f"{partition_key} = :partition",
         "ExpressionAttributeValues": {":partition": partition},
     }
+    if sort_condition:
+        sort_key, operator, value = sort_condition
+        test = f"begins_with({sort_key}, :sort)" if operator == "begins_with" else f"{sort_key} {operator} :sort"
+        arguments["KeyConditionExpression"] += f" AND {test}"
+        arguments["ExpressionAttributeValues"][":sort"] = value
     if index:
         arguments["IndexName"] = index
 

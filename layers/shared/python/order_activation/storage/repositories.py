@@ -1,6 +1,7 @@
 """Repositories of the service's records; every key starts with the tenant."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -14,6 +15,7 @@ from order_activation.models.activations import (
     Entitlement,
     Subscription,
 )
+from order_activation.models.batches import BatchOutcome, BatchRecord
 from order_activation.models.catalog import Product
 from order_activation.models.customers import Customer
 from order_activation.models.invoices import Invoice, PaymentStatus
@@ -27,6 +29,8 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 BY_LIST = "ByList"
 BY_STATUS = "ByStatus"
 BY_ACTIVATION = "ByActivation"
+BY_DUE_DATE = "ByDueDate"
+DUE_NOW = "0000-00-00"
 
 
 def _record(model: BaseModel) -> Item:
@@ -119,7 +123,16 @@ class Orders:
         item = _record(order) | _key(tenant_id, "ORDER", order.id)
         item |= {"gsi1pk": f"{tenant_id}#ORDER", "gsi1sk": order.order_number}
         item |= {"gsi2pk": f"{tenant_id}#ORDER#{order.status}", "gsi2sk": order.order_number}
+        if order.auto_activate:
+            item |= {"gsi4pk": _due_partition(order.status), "gsi4sk": _due_sort_key(tenant_id, order)}
         return item
+
+    def due_for_activation(self, today: date) -> Iterator[tuple[str, str]]:
+        """(tenant, order) of every DRAFT `autoActivate` order due on or before `today`, across tenants."""
+        upto = ("gsi4sk", "<=", f"{today.isoformat()}#\uffff")
+        for item in dynamo.query_all(BY_DUE_DATE, "gsi4pk", _due_partition("DRAFT"), upto):
+            tenant_id, order_id = item["gsi4sk"].split("#", 1)[1].rsplit("#", 1)
+            yield tenant_id, order_id
 
     def add(self, tenant_id: str, order: Order) -> None:
         item = self._item(tenant_id, order)
@@ -164,6 +177,9 @@ class Orders:
         names = {"#status": "status"}
         values: Item = {":gsi2pk": f"{tenant_id}#ORDER#{new_status}"}
         assignments = ["gsi2pk = :gsi2pk"]
+        if order.auto_activate:
+            values[":gsi4pk"] = _due_partition(new_status)
+            assignments.append("gsi4pk = :gsi4pk")
         for index, (field, value) in enumerate(changes.items()):
             names[f"#f{index}"] = field
             values[f":v{index}"] = value
@@ -175,6 +191,16 @@ class Orders:
         return dynamo.update_operation(
             _key(tenant_id, "ORDER", order.id), "SET " + ", ".join(assignments), values, condition, names
         )
+
+
+def _due_partition(status: str) -> str:
+    """`autoActivate` orders of every tenant, by status; the schedule reads the DRAFT ones."""
+    return f"AUTO#{status}"
+
+
+def _due_sort_key(tenant_id: str, order: Order) -> str:
+    due = order.activation_date.isoformat() if order.activation_date else DUE_NOW
+    return f"{due}#{tenant_id}#{order.id}"
 
 
 class Activations:
@@ -649,3 +675,63 @@ class CustomerCredit:
         except TransactionConflictError:
             return False
         return True
+
+
+class Batches:
+    """A batch's record and counts, and one outcome item per order it counted."""
+
+    def add(self, tenant_id: str, batch: BatchRecord) -> bool:
+        """Stores a new batch; False when it was stored before."""
+        item = _record(batch) | _key(tenant_id, "BATCH", batch.batch_id)
+        try:
+            dynamo.records_table().put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
+        except dynamo.client().exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def get(self, tenant_id: str, batch_id: str) -> BatchRecord | None:
+        key = _key(tenant_id, "BATCH", batch_id)
+        item = dynamo.records_table().get_item(Key=key, ConsistentRead=True).get("Item")
+        return _model(BatchRecord, item) if item else None
+
+    def count_outcome(self, tenant_id: str, batch_id: str, outcome: BatchOutcome) -> bool:
+        """Adds the outcome to the batch's counts once; False when it was counted before."""
+        batch_key = _key(tenant_id, "BATCH", batch_id)
+        outcome_item = _record(outcome) | {"pk": batch_key["pk"], "sk": f"OUTCOME#{outcome.order_id}"}
+        outcome_item["gsi1pk"] = f"{batch_key['pk']}#{outcome.status}"
+        outcome_item["gsi1sk"] = outcome.order_id
+        counter = outcome.status.lower()
+        try:
+            dynamo.transact(
+                [
+                    dynamo.put_operation(outcome_item, "attribute_not_exists(pk)"),
+                    dynamo.update_operation(
+                        batch_key, "ADD #counter :one", {":one": 1}, "attribute_exists(pk)", {"#counter": counter}
+                    ),
+                ]
+            )
+        except TransactionConflictError:
+            return False
+        return True
+
+    def complete(self, tenant_id: str, batch_id: str, completed_at: str) -> None:
+        """Marks a RUNNING batch COMPLETED; a batch completed before keeps its time."""
+        try:
+            dynamo.records_table().update_item(
+                Key=_key(tenant_id, "BATCH", batch_id),
+                UpdateExpression="SET #status = :completed, completed_at = :at",
+                ConditionExpression="#status = :running",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={":completed": "COMPLETED", ":running": "RUNNING", ":at": completed_at},
+            )
+        except dynamo.client().exceptions.ConditionalCheckFailedException:
+            return
+
+    def failed_order_ids(self, tenant_id: str, batch_id: str, limit: int) -> list[str]:
+        partition = f"{_key(tenant_id, 'BATCH', batch_id)['pk']}#FAILED"
+        failed = []
+        for item in dynamo.query_all(BY_LIST, "gsi1pk", partition):
+            failed.append(str(item["gsi1sk"]))
+            if len(failed) == limit:
+                break
+        return failed
