@@ -17,6 +17,7 @@ from local_runtime.lambdas import FunctionRegistry
 from local_runtime.moto_patches import (
     answer_task_tokens_safely,
     make_transactions_cheap,
+    parse_each_definition_once,
     reuse_interpreter_clients,
     serialize_dynamodb_requests,
 )
@@ -118,6 +119,7 @@ class LocalStack:
         make_transactions_cheap()
         answer_task_tokens_safely()
         reuse_interpreter_clients()
+        parse_each_definition_once()
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
         self._moto.start()
         config = {"stepfunctions": {"execute_state_machine": True}}
