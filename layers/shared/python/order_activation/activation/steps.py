@@ -274,15 +274,20 @@ def _move_entitlements(tenant_id: str, activation_id: str, order: Order) -> None
     ended = activations.ended_entitlements(tenant_id, activation_id)
     day_before = (order.effective_date - timedelta(days=1)).isoformat()
 
+    to_end: dict[str, Entitlement] = {}
     for line in order.lines:
         assert line.subscription_id is not None
         for entitlement in records.entitlements_of_subscription(tenant_id, order.customer_id, line.subscription_id):
-            if entitlement.id in ended or entitlement.order_id == order.id:
-                continue
-            if entitlement.end_date is None or entitlement.end_date >= order.effective_date:
-                ended[entitlement.id] = entitlement.end_date.isoformat() if entitlement.end_date else None
-                activations.record_ended_entitlements(tenant_id, activation_id, ended)
-                records.set_entitlement_end(tenant_id, entitlement.id, day_before)
+            still_running = entitlement.end_date is None or entitlement.end_date >= order.effective_date
+            if entitlement.id not in ended and entitlement.order_id != order.id and still_running:
+                to_end[entitlement.id] = entitlement
+
+    if to_end:
+        # Their former end dates are stored first, so a failed activation can give them back.
+        ended |= {id_: item.end_date.isoformat() if item.end_date else None for id_, item in to_end.items()}
+        activations.record_ended_entitlements(tenant_id, activation_id, ended)
+    for entitlement_id in to_end:
+        records.set_entitlement_end(tenant_id, entitlement_id, day_before)
 
     granted = [
         entitlement
