@@ -32,8 +32,17 @@ def _reject_constant(name: str) -> NoReturn:
 
 
 def parse_json(body: str) -> Any:
-    """Reads a request body; numbers become Decimal or int, never float, and NaN is refused."""
-    return json.loads(body, parse_float=Decimal, parse_constant=_reject_constant)
+    """Reads a request body; numbers become Decimal or int, never float, and NaN is refused.
+
+    Nesting deeper than the parser follows and integers longer than Python converts are
+    refused as invalid JSON too, rather than failing the request as a server fault.
+    """
+    try:
+        return json.loads(body, parse_float=Decimal, parse_constant=_reject_constant)
+    except json.JSONDecodeError:
+        raise
+    except (RecursionError, ValueError) as error:
+        raise json.JSONDecodeError("the body is nested too deeply or holds too long a number", body, 0) from error
 
 
 def build_resolver() -> APIGatewayRestResolver:

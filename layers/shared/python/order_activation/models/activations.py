@@ -14,8 +14,8 @@ from order_activation.models.payments import Payment
 
 ActivationStatus = Literal["RUNNING", "PENDING_APPROVAL", "SUCCEEDED", "FAILED", "REJECTED"]
 
-PoNumber = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]*$")]
-ExternalText = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[^\x00-\x1f\x7f]*$")]
+PoNumber = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f-\x9f]*$")]
+ExternalText = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[^\x00-\x1f\x7f-\x9f]*$")]
 
 
 class TransactionHubLink(RequestModel):
@@ -60,7 +60,7 @@ class ConnectedTransaction(ApiModel):
 
 
 class RejectionRequest(RequestModel):
-    comment: Annotated[str, Field(max_length=1000, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")] = ""
+    comment: Annotated[str, Field(max_length=1000, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$")] = ""
 
 
 class ActivationStarted(ApiModel):

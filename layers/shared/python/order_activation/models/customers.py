@@ -8,7 +8,7 @@ from pydantic import EmailStr, Field
 from order_activation.models.common import ApiModel, CurrencyCode, RequestModel, TaxRate, Text
 
 StripeId = Annotated[str, Field(min_length=3, max_length=255, pattern=r"^[A-Za-z0-9_]+$")]
-AddressText = Annotated[str, Field(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")]
+AddressText = Annotated[str, Field(max_length=200, pattern=r"^[^\x00-\x1f\x7f-\x9f]*$")]
 
 
 class Address(RequestModel):

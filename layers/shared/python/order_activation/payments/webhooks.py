@@ -23,8 +23,9 @@ OUTCOMES = {"payment_intent.succeeded": "succeeded", "payment_intent.payment_fai
 def handle_stripe_event(payload: str, signature: str | None) -> str:
     """Verifies and applies one Stripe event; answers what was done with it.
 
-    Unknown event types, and events about invoices the service does not know, are
-    ignored. A status never moves backwards: a PAID invoice stays PAID.
+    Unknown event types, events about invoices the service does not know, and events
+    about CANCELED invoices are ignored. A status never moves backwards: a PAID invoice
+    stays PAID.
     """
     try:
         event = stripe_gateway.verified_event(payload, signature)
@@ -38,6 +39,11 @@ def handle_stripe_event(payload: str, signature: str | None) -> str:
     tenant_id, invoice_id = metadata.get("tenant_id"), metadata.get("invoice_id")
     invoice = invoices.get(tenant_id, invoice_id) if tenant_id and invoice_id else None
     if invoice is None:
+        return "ignored"
+    if invoice.status == "CANCELED":
+        # A failed activation cancels its numbered invoice and refunds the charge; Stripe's
+        # success event for that charge can arrive afterwards and must not bring the payment back.
+        logger.info("stripe event for a canceled invoice ignored", event_type=event.type, invoice_id=invoice.id)
         return "ignored"
 
     assert tenant_id is not None
