@@ -63,7 +63,7 @@ def _paying_order(api: ApiClient) -> dict[str, Any]:
 
 
 def _activate(api: ApiClient, order_id: str, wait: int = 20, **options: Any) -> dict[str, Any]:
-    """Activates the order with an invoice charged at once; answers the activation after its execution ended."""
+    """Activates with an invoice charged at once; answers the activation once its execution ended."""
     answer = activate(api, order_id, INVOICE_AND_CHARGE | options, wait=wait).json()
     wait_until_ended(answer["activationId"])
     return dict(api.get(f"/activations/{answer['activationId']}").json())
@@ -98,7 +98,8 @@ def _published(bus_events: Any, api: ApiClient) -> dict[str, list[str]]:
     published: dict[str, list[str]] = {}
     for event in bus_events():
         if event["detail"]["tenantId"] == api.tenant_id:
-            published.setdefault(event["detail-type"], []).append(json.dumps(event["detail"], sort_keys=True))
+            copy = json.dumps(event["detail"], sort_keys=True)
+            published.setdefault(event["detail-type"], []).append(copy)
     return published
 
 
@@ -110,7 +111,8 @@ def _assert_activated_once(api: ApiClient, order: dict[str, Any], activation: di
     records = _records(api, order["customerId"])
     assert [item["quantity"] for item in records["subscriptions"]] == [25]
     assert [item["quantity"] for item in records["assets"]] == [1]
-    assert sorted(item["feature"] for item in records["entitlements"]) == ["onboarding-workshop", "seats", "sso"]
+    features = sorted(item["feature"] for item in records["entitlements"])
+    assert features == ["onboarding-workshop", "seats", "sso"]
 
     invoice = api.get(f"/invoices/{activation['invoice']['id']}").json()
     assert (invoice["status"], invoice["paymentStatus"]) == ("ACTIVE", "PAID")

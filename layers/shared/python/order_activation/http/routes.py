@@ -25,7 +25,6 @@ from order_activation.models.common import ApiModel, Page
 from order_activation.models.customers import Customer, CustomerRequest
 from order_activation.models.invoices import Invoice
 from order_activation.models.orders import DraftOrderRequest, Order, OrderStatus, RecordId
-from order_activation.payments import webhooks
 from order_activation.reads import SubscriptionWithVersions, customer_records, get_subscription
 
 Limit = Annotated[int, Query(ge=1, le=100, description="page size, 1 to 100")]
@@ -198,5 +197,8 @@ class WebhookReceipt(ApiModel):
 def handle_stripe_webhook(
     signature: Annotated[str | None, Header(alias="Stripe-Signature")] = None,
 ) -> WebhookReceipt:
+    # Imported here: it loads the Stripe SDK, which no other route of these functions needs.
+    from order_activation.payments import webhooks
+
     payload = webhook_routes.current_event.decoded_body or ""
     return WebhookReceipt(received=True, outcome=webhooks.handle_stripe_event(payload, signature))
