@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from order_activation import approvals, batches, clock, connected_systems, events_out, invoices
+from order_activation import approvals, batches, clock, events_out, invoices
 from order_activation.errors import ActivationStepError, PricingMismatchError, RecordNotFoundError
 from order_activation.models.activations import (
     ActivationError,
@@ -27,7 +27,6 @@ from order_activation.models.invoices import Invoice
 from order_activation.models.orders import Order, OrderLine
 from order_activation.observability import logger
 from order_activation.orders import reprice_line
-from order_activation.payments import collection
 from order_activation.pricing.calendar import billing_period
 from order_activation.pricing.engine import PricedLine, order_totals
 from order_activation.settings import settings
@@ -41,6 +40,10 @@ from order_activation.storage.repositories import (
     Payments,
     Products,
 )
+
+# The Stripe steps import `payments.collection` and `connected_systems` when they run:
+# both load the Stripe SDK, and every step's function imports this module, so a
+# top-level import would add Stripe's import time to every step's cold start.
 
 activations = Activations()
 orders = Orders()
@@ -379,6 +382,8 @@ def activate_invoice(step_input: ActivationStepInput) -> ActivationStepInput:
 
     numbered, _ = invoices.number_invoice(step_input.tenant_id, invoice)
     numbered = invoices.apply_credit(step_input.tenant_id, numbered)
+    from order_activation.payments import collection
+
     collection.offer_payment_link(step_input.tenant_id, numbered)
     invoices.announce_activated(step_input.tenant_id, numbered)
     return step_input
@@ -404,6 +409,8 @@ def collect_payment(step_input: ActivationStepInput) -> ActivationStepInput:
     if customer is None:
         raise RecordNotFoundError(f"customer {order.customer_id} no longer exists")
 
+    from order_activation.payments import collection
+
     collection.collect_payment(step_input.tenant_id, invoice, customer, activation.options.transaction_hub)
     return step_input
 
@@ -418,6 +425,8 @@ def sync_connected_systems(step_input: ActivationStepInput) -> ActivationStepInp
     tenant_id = step_input.tenant_id
     invoice = invoices.invoices.get(tenant_id, invoices.invoice_id_for(activation.activation_id))
     payment = payments.get(tenant_id, invoice.id) if invoice else None
+    from order_activation import connected_systems
+
     transactions = connected_systems.sync(tenant_id, hub, order, invoice, payment)
     activations.record_transactions(tenant_id, activation.activation_id, transactions)
 
