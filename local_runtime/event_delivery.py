@@ -107,11 +107,13 @@ class EventDelivery:
             except Exception:
                 log.warning("%s failed on attempt %d", function.logical_id, attempt + 1, exc_info=True)
         dead_letter_arn = target.get("DeadLetterConfig", {}).get("Arn")
-        self.dead_letters.append((function.logical_id, payload))
         if dead_letter_arn:
             sqs = boto3.client("sqs")
             queue_url = sqs.get_queue_url(QueueName=dead_letter_arn.rsplit(":", 1)[1])["QueueUrl"]
             sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(payload))
+
+        # Counted only once the message is in the queue, so a reader never sees one without the other.
+        self.dead_letters.append((function.logical_id, payload))
 
 
 ASYNC_ATTEMPTS = 3
