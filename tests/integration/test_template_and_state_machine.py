@@ -167,3 +167,64 @@ def test_event_targets_of_batch_activation_keep_what_they_cannot_deliver() -> No
     # AND a function error of the asynchronous invocation is kept too
     starter = FUNCTIONS["StartBatchFunction"]["Properties"]
     assert starter["DeadLetterQueue"] == {"Type": "SQS", "TargetArn": {"Fn::GetAtt": ["EventDeadLetterQueue", "Arn"]}}
+
+
+TASK_TOKEN_ACTIONS = {"states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"}
+"""The only actions IAM cannot scope to a resource among those the template grants."""
+
+
+def _statements(node: Any) -> list[dict[str, Any]]:
+    """Every IAM statement written out in the template, inline or in a resource policy."""
+    if isinstance(node, list):
+        return [statement for item in node for statement in _statements(item)]
+    if not isinstance(node, dict):
+        return []
+    found = [statement for statement in node.get("Statement", []) if isinstance(statement, dict)]
+    return found + [statement for key, value in node.items() if key != "Statement" for statement in _statements(value)]
+
+
+def test_no_policy_grants_every_resource_where_one_can_be_named() -> None:
+    # GIVEN every statement of the template
+    statements = _statements(TEMPLATE["Resources"])
+    assert statements
+
+    # THEN a wildcard resource is granted only for task-token answers, and never for every action
+    for statement in statements:
+        resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        assert "*" not in actions
+        if "*" in resources:
+            assert statement["Effect"] == "Allow" and set(actions) <= TASK_TOKEN_ACTIONS, statement
+
+        # AND task-token answers are granted as IAM evaluates them: on "*", as a scoped grant never matches
+        if set(actions) & TASK_TOKEN_ACTIONS:
+            assert resources == ["*"], statement
+
+
+def test_stored_data_is_encrypted_recoverable_and_private() -> None:
+    # GIVEN the template's tables, buckets and queues
+    tables = resources_of_type(TEMPLATE, "AWS::DynamoDB::Table").values()
+    buckets = resources_of_type(TEMPLATE, "AWS::S3::Bucket").values()
+    queues = resources_of_type(TEMPLATE, "AWS::SQS::Queue").values()
+
+    # THEN every table has point-in-time recovery and server-side encryption
+    assert len(tables) == 3
+    for table in tables:
+        assert table["Properties"]["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+        assert table["Properties"]["SSESpecification"] == {"SSEEnabled": True}
+
+    # AND every bucket keeps versions, encrypts by default and blocks public access
+    assert len(buckets) == 2
+    for bucket in buckets:
+        properties = bucket["Properties"]
+        assert properties["VersioningConfiguration"] == {"Status": "Enabled"}
+        (rule,) = properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+        assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in {"AES256", "aws:kms"}
+        assert set(properties["PublicAccessBlockConfiguration"].values()) == {True}
+
+    # AND the records, the API keys and the invoices outlive the stack
+    for name in ("RecordsTable", "ApiKeysTable", "InvoiceBucket"):
+        assert TEMPLATE["Resources"][name]["DeletionPolicy"] == "Retain"
+
+    # AND dead letters are encrypted at rest
+    assert all(queue["Properties"]["SqsManagedSseEnabled"] is True for queue in queues)
