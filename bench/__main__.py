@@ -27,7 +27,7 @@ DOCS = HERE.parent / "docs"
 DOCUMENT = DOCS / "performance.md"
 REPRODUCE = "make bench"
 
-ORDER = ("activation", "requests", "cost", "cold_start", "size", "pdf", "pricing", "batch")
+ORDER = ("activation", "requests", "cost", "cold_start", "size", "pdf", "pricing", "batch", "fixes")
 """Sections in this order, any other module after them; the modules that share the local
 stack run first, together; the batch runs last, in processes of its own."""
 
@@ -40,6 +40,7 @@ TITLES = {
     "pdf": "Invoice PDF rendering",
     "pricing": "Pricing engine",
     "batch": "Batch activation",
+    "fixes": "Before and after",
 }
 SECTION = re.compile(r"<!-- section: (\S+) -->\n(.*?)<!-- /section: \1 -->\n", re.DOTALL)
 

@@ -76,7 +76,7 @@ print(json.dumps({"seconds": seconds, "loaded": loaded, "chains": chains, "modul
 """
 
 
-def _handlers() -> dict[str, dict[str, str]]:
+def handler_environments() -> dict[str, dict[str, str]]:
     """Each function's folder name and environment, from the template."""
     from local_runtime.lambdas import FunctionRegistry
     from local_runtime.template import LocalNames, load_template
@@ -89,8 +89,8 @@ def _handlers() -> dict[str, dict[str, str]]:
     return dict(sorted(handlers.items()))
 
 
-def _import(target: str, folder: Path, environment: dict[str, str]) -> dict[str, Any]:
-    paths = [str(folder), str(LAYER)] if target == "app" else []
+def fresh_import(target: str, folder: Path, environment: dict[str, str], layer: Path = LAYER) -> dict[str, Any]:
+    paths = [str(folder), str(layer)] if target == "app" else []
     # The layer's folder comes first on Lambda; here the project's virtualenv follows it.
     env = {
         "PATH": os.environ.get("PATH", ""),
@@ -115,20 +115,20 @@ def _import(target: str, folder: Path, environment: dict[str, str]) -> dict[str,
 
 
 def run() -> dict[str, Any]:
-    handlers = _handlers()
+    handlers = handler_environments()
     baseline: list[float] = []
     samples: dict[str, list[dict[str, Any]]] = {name: [] for name in handlers}
     reference_runs: dict[str, list[float]] = {library: [] for library in WATCHED}
     anywhere = ROOT / "functions" / next(iter(handlers))
 
     for _ in range(BASELINE_EXTRA_ROUNDS):
-        baseline.append(_import("boto3", anywhere, {})["seconds"])
+        baseline.append(fresh_import("boto3", anywhere, {})["seconds"])
     for _ in range(ROUNDS):
-        baseline.append(_import("boto3", anywhere, {})["seconds"])
+        baseline.append(fresh_import("boto3", anywhere, {})["seconds"])
         for library in WATCHED:
-            reference_runs[library].append(_import(f"boto3+{library}", anywhere, {})["seconds"])
+            reference_runs[library].append(fresh_import(f"boto3+{library}", anywhere, {})["seconds"])
         for name, environment in handlers.items():
-            samples[name].append(_import("app", ROOT / "functions" / name, environment))
+            samples[name].append(fresh_import("app", ROOT / "functions" / name, environment))
 
     baseline_ms = statistics.median(baseline) * 1000
     references = {library: statistics.median(runs) * 1000 - baseline_ms for library, runs in reference_runs.items()}

@@ -1,14 +1,11 @@
 """Benchmark: deployment size of the shared layer and of each function, against Lambda's limits.
 
-The layer is built the way its Makefile builds it (`pip install --target python/`, then
-the domain package copied beside), here for the functions' platform (Python 3.13 on
-arm64, wheels only) without compiling `.pyc` files; if pip cannot resolve wheels for
-that platform, the dependencies are installed for this machine instead and the document
-says so. Two dependency lists are measured: the project's runtime dependencies
-(`[project].dependencies` of pyproject.toml), and `layers/shared/requirements.txt`, which
-is what the Makefile installs (without boto3, which the Lambda runtime provides). Each
-install is kept under the temporary folder, keyed by its dependency list, so a repeat run
-only measures.
+The layer that deploys is built by its own Makefile (`layers/shared/Makefile`, the target
+`sam build` calls), so what is measured is what ships; the run stops with an error if any
+compiled module in it is not an arm64 build for CPython 3.13, the functions' platform. For
+comparison the project's runtime dependencies (`[project].dependencies` of pyproject.toml)
+are installed the same way. Each build is kept under the temporary folder, keyed by what
+it was built from, so a repeat run only measures.
 
 Sizes are the bytes of the files (no `__pycache__`), and the size of a deflate zip of
 them, as SAM uploads them. The limits: 250 MB unzipped for a function and all its layers,
@@ -20,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -31,7 +28,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "layers" / "shared" / "python" / "order_activation"
-REQUIREMENTS = ROOT / "layers" / "shared" / "requirements.txt"
+LAYER = ROOT / "layers" / "shared"
+REQUIREMENTS = LAYER / "requirements.txt"
 CACHE = Path(tempfile.gettempdir()) / "order-activation-bench-size"
 MB = 1_000_000
 UNZIPPED_LIMIT = 250 * 1024 * 1024
@@ -50,35 +48,61 @@ def _layer_requirements() -> list[str]:
     return [line for line in lines if line]
 
 
-def _install(requirements: list[str]) -> tuple[Path, str]:
-    """The dependencies installed into a cached folder; answers it and the platform used."""
-    for platform_arguments, described in ((LAMBDA_PLATFORM, "Python 3.13, arm64"), ([], "this machine")):
-        key = hashlib.sha256(json.dumps([requirements, platform_arguments]).encode()).hexdigest()[:16]
-        target = CACHE / key
-        if (target / ".complete").exists():
-            return target, described
+def _install(requirements: list[str]) -> Path:
+    """The dependencies installed for the functions' platform into a cached folder."""
+    key = hashlib.sha256(json.dumps([requirements, LAMBDA_PLATFORM]).encode()).hexdigest()[:16]
+    target = CACHE / key
+    if (target / ".complete").exists():
+        return target
 
-        command = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile"]
-        command += ["--target", str(target), "--upgrade", *platform_arguments]
-        command += ["--only-binary=:all:"] if platform_arguments else []
-        completed = subprocess.run([*command, *requirements], capture_output=True, text=True, check=False)
-        if completed.returncode == 0:
-            (target / ".complete").write_text(described)
-            return target, described
-    raise RuntimeError(f"pip could not install {requirements}: {completed.stderr[-800:]}")
+    command = [sys.executable, "-m", "pip", "install", "--quiet", "--no-compile", "--only-binary=:all:"]
+    command += ["--target", str(target), "--upgrade", *LAMBDA_PLATFORM, *requirements]
+    subprocess.run(command, capture_output=True, text=True, check=True)
+    (target / ".complete").write_text("")
+    return target
 
 
-def _files(folder: Path) -> list[Path]:
+def build_layer(layer: Path = LAYER, environment: dict[str, str] | None = None) -> Path:
+    """The layer as `sam build` builds it: the target of `layer`'s Makefile, run into a cached
+    folder keyed by the Makefile and the requirements it installs."""
+    sources = (layer / "Makefile").read_bytes() + (layer / "requirements.txt").read_bytes()
+    artifacts = CACHE / f"layer-{hashlib.sha256(sources).hexdigest()[:16]}"
+    if (artifacts / ".complete").exists():
+        return artifacts / "python"
+
+    shutil.rmtree(artifacts, ignore_errors=True)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    command = ["make", "-C", str(layer), "build-SharedLayer", f"ARTIFACTS_DIR={artifacts}", f"PYTHON={sys.executable}"]
+    subprocess.run(command, capture_output=True, text=True, check=True, env=environment)
+    (artifacts / ".complete").write_text("")
+    return artifacts / "python"
+
+
+def compiled_for(folder: Path) -> dict[str, list[str]]:
+    """Each compiled module's machine, read from its ELF header, with its CPython tag."""
+    machines = {0xB7: "aarch64", 0x3E: "x86_64"}
+    found: dict[str, list[str]] = {}
+    for path in sorted(folder.rglob("*.so")):
+        header = path.read_bytes()[:20]
+        machine = machines.get(int.from_bytes(header[18:20], "little"), "other")
+        found.setdefault(machine, []).append(path.name)
+    return found
+
+
+def _files(folder: Path, skip: str = "") -> list[Path]:
     return [
         path
         for path in sorted(folder.rglob("*"))
-        if path.is_file() and "__pycache__" not in path.parts and path.name != ".complete"
+        if path.is_file()
+        and "__pycache__" not in path.parts
+        and path.name != ".complete"
+        and path.relative_to(folder).parts[0] != skip
     ]
 
 
-def _measure(folder: Path, prefix: str = "") -> dict[str, int]:
+def _measure(folder: Path, prefix: str = "", skip: str = "") -> dict[str, int]:
     """Files, their bytes, and the bytes of a deflate zip of them under `prefix`."""
-    files = _files(folder)
+    files = _files(folder, skip)
     with tempfile.TemporaryDirectory() as scratch:
         archive = Path(scratch) / "part.zip"
         with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
@@ -89,11 +113,11 @@ def _measure(folder: Path, prefix: str = "") -> dict[str, int]:
 
 
 def _measure_cached(folder: Path) -> dict[str, int]:
-    """An installed dependency folder never changes, so its measure is kept beside it."""
+    """A built dependency folder never changes, so its measure is kept beside it."""
     saved = folder.with_suffix(".json")
     if saved.exists():
         return dict(json.loads(saved.read_text()))
-    measured = _measure(folder, "python/")
+    measured = _measure(folder, "python/", skip=PACKAGE.name)
     saved.write_text(json.dumps(measured))
     return measured
 
@@ -102,7 +126,7 @@ def _largest(folder: Path, count: int = 6) -> list[tuple[str, int]]:
     sizes: dict[str, int] = {}
     for path in _files(folder):
         top = path.relative_to(folder).parts[0]
-        if top.endswith(".dist-info"):
+        if top.endswith(".dist-info") or top == PACKAGE.name:
             continue
         sizes[top] = sizes.get(top, 0) + path.stat().st_size
     return sorted(sizes.items(), key=lambda item: -item[1])[:count]
@@ -111,27 +135,39 @@ def _largest(folder: Path, count: int = 6) -> list[tuple[str, int]]:
 def run() -> dict[str, Any]:
     CACHE.mkdir(parents=True, exist_ok=True)
     package = _measure(PACKAGE, "python/order_activation/")
-    layers = {}
-    for name, requirements in (("project", _project_dependencies()), ("makefile", _layer_requirements())):
-        folder, described = _install(requirements)
-        dependencies = _measure_cached(folder)
-        provided = sum(
-            path.stat().st_size for top in RUNTIME_PROVIDED if (folder / top).exists() for path in _files(folder / top)
-        )
-        layers[name] = {
-            "compiled": sorted({path.relative_to(folder).parts[0] for path in folder.rglob("*.so")}),
-            "platform": described,
-            "dependencies": dependencies,
-            "provided_by_runtime": provided,
-            "layer_bytes": dependencies["bytes"] + package["bytes"],
-            "layer_zipped": dependencies["zipped"] + package["zipped"],
-            "largest": _largest(folder),
-            "locale_files": len(list((folder / "babel" / "locale-data").glob("*.dat"))),
-            "locale_bytes": sum(path.stat().st_size for path in (folder / "babel" / "locale-data").glob("*.dat")),
-        }
 
+    built = build_layer()
+    compiled = compiled_for(built)
+    loadable = set(compiled) == {"aarch64"} and all(
+        "cpython-313" in name or ".abi3." in name for name in compiled["aarch64"]
+    )
+    if not loadable:
+        raise AssertionError(f"the layer holds compiled modules arm64 Python 3.13 cannot load: {compiled}")
+
+    layers = {
+        "project": _layer(_install(_project_dependencies()), package),
+        "makefile": _layer(built, package) | {"compiled": compiled},
+    }
     functions = {folder.name: _measure(folder) for folder in sorted((ROOT / "functions").iterdir()) if folder.is_dir()}
     return {"package": package, "layers": layers, "functions": functions}
+
+
+def _layer(folder: Path, package: dict[str, int]) -> dict[str, Any]:
+    """A layer's dependencies in `folder`, measured, with the domain package beside them."""
+    dependencies = _measure_cached(folder)
+    provided = sum(
+        path.stat().st_size for top in RUNTIME_PROVIDED if (folder / top).exists() for path in _files(folder / top)
+    )
+    locale_data = list((folder / "babel" / "locale-data").glob("*.dat"))
+    return {
+        "dependencies": dependencies,
+        "provided_by_runtime": provided,
+        "layer_bytes": dependencies["bytes"] + package["bytes"],
+        "layer_zipped": dependencies["zipped"] + package["zipped"],
+        "largest": _largest(folder),
+        "locale_files": len(locale_data),
+        "locale_bytes": sum(path.stat().st_size for path in locale_data),
+    }
 
 
 def _mb(size: int) -> str:
@@ -143,7 +179,7 @@ def markdown(results: dict[str, Any]) -> str:
     project, makefile = layers["project"], layers["makefile"]
     largest_function = max(functions.values(), key=lambda sizes: sizes["bytes"])
     rows = [
-        f"Dependencies installed for {project['platform']} (wheels only, no `.pyc`); sizes in MB"
+        "Dependencies installed for Python 3.13 on arm64 (wheels only, no `.pyc`); sizes in MB"
         " (10^6 bytes); limits are 250 MiB unzipped (function and layers together) and 50 MiB zipped",
         "(direct upload).",
         "",
@@ -162,7 +198,7 @@ def markdown(results: dict[str, Any]) -> str:
     )
     for label, layer in (
         ("`[project].dependencies` of pyproject.toml", project),
-        ("`layers/shared/requirements.txt` (what the Makefile installs)", makefile),
+        ("`layers/shared/requirements.txt`, built by `layers/shared/Makefile`", makefile),
     ):
         dependencies = layer["dependencies"]
         rows.append(row(f"dependencies: {label}", dependencies["files"], dependencies["bytes"], dependencies["zipped"]))
@@ -222,16 +258,12 @@ def _meaning(results: dict[str, Any]) -> list[str]:
 
 
 def _platform_warning(layer: dict[str, Any]) -> list[str]:
-    """The Makefile's pip installs for the building machine, which is not always the functions' platform."""
-    if platform.machine() in ("aarch64", "arm64") or not layer["compiled"]:
-        return []
-    compiled = ", ".join(layer["compiled"])
+    """What the layer's compiled modules were built for, as read from their ELF headers."""
+    modules = layer["compiled"]["aarch64"]
     return [
-        "- `layers/shared/Makefile` runs `python -m pip install --target` without platform options, so it"
-        f" installs wheels for the machine that builds. On this {platform.machine()} machine the layer would get"
-        f" {platform.machine()} builds of the compiled packages ({compiled}), which the arm64 functions cannot"
-        " load. The install measured here passes `--platform manylinux2014_aarch64 --implementation cp"
-        " --python-version 3.13 --only-binary=:all:`, which the Makefile needs as well.",
+        f"- The layer the Makefile builds holds {len(modules)} compiled modules, every one an arm64 (aarch64)"
+        " build for CPython 3.13 or its stable ABI, whatever machine builds it: the Makefile asks pip for"
+        " `manylinux2014_aarch64` wheels for Python 3.13 and compiles no bytecode.",
     ]
 
 
