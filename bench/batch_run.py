@@ -2,8 +2,9 @@
 
 Starts its own local stack, creates ORDERS one-line drafts (three of them with
 totals that no longer add up, so their activations fail), activates them all with
-one `ActivateOrders` event, checks the outcome, publishes the same list again,
-and prints one JSON line with what it measured.
+one `ActivateOrders` event, reads its `batch.completed` summary, delivers the very
+same event again, publishes the same list as a new event, and prints one JSON line
+with what it measured and found.
 
 Peak memory is traced inside the two functions that see the whole batch (the one
 that starts it and the one that summarizes it); each order's own functions see one
@@ -51,10 +52,17 @@ def main(count: int) -> dict[str, Any]:
     for order_id in failing:
         _break_total("bench", order_id)
 
+    summaries = _summaries()
     started = time.perf_counter()
-    batch_id = batches.batch_id_for(_publish("bench", order_ids), "bench")
+    event_id = _publish("bench", order_ids)
+    batch_id = batches.batch_id_for(event_id, "bench")
     record = _completed(batches, "bench", batch_id)
     seconds = time.perf_counter() - started
+    (summary,) = _waiting_for(summaries)
+
+    # EventBridge delivers at least once: the very same event, delivered again.
+    _deliver_again(stack, event_id)
+    redelivered = batches.progress("bench", batch_id) == record and not summaries()
 
     again = _completed(batches, "bench", batches.batch_id_for(_publish("bench", order_ids), "bench"))
     subscriptions = _subscription_orders(api, buyer["id"])
@@ -66,6 +74,9 @@ def main(count: int) -> dict[str, Any]:
         "seconds": seconds,
         "orders_per_second": count / seconds,
         "counts": [record.succeeded, record.failed, record.skipped],
+        "summary_counts": [summary["succeeded"], summary["failed"], summary["skipped"]],
+        "summary_failed_reported": sorted(summary["failedOrderIds"]) == sorted(failing),
+        "redelivery_changed_nothing": redelivered,
         "repeat_counts": [again.succeeded, again.failed, again.skipped],
         "activated_once": len(subscriptions) == len(set(subscriptions)) == count - FAILING,
         "failed_reported": sorted(reported) == sorted(failing),
@@ -114,6 +125,42 @@ def _publish(tenant_id: str, order_ids: list[str]) -> str:
         "EventBusName": os.environ["EVENT_BUS_NAME"],
     }
     return str(boto3.client("events").put_events(Entries=[entry])["Entries"][0]["EventId"])
+
+
+def _summaries() -> Any:
+    """Reads the `batch.completed` events published from now on, through a rule and a queue."""
+    sqs, events = boto3.client("sqs"), boto3.client("events")
+    queue_url = sqs.create_queue(QueueName="bench-batch-completed")["QueueUrl"]
+    attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])
+    bus = os.environ["EVENT_BUS_NAME"]
+    pattern = {"source": ["order-activation"], "detail-type": ["batch.completed"]}
+    events.put_rule(Name="bench-batch-completed", EventBusName=bus, EventPattern=json.dumps(pattern))
+    target = {"Id": "queue", "Arn": attributes["Attributes"]["QueueArn"]}
+    events.put_targets(Rule="bench-batch-completed", EventBusName=bus, Targets=[target])
+
+    def received() -> list[dict[str, Any]]:
+        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+        return [json.loads(message["Body"])["detail"] for message in messages.get("Messages", [])]
+
+    return received
+
+
+def _waiting_for(read: Any, seconds: float = 30) -> list[dict[str, Any]]:
+    """What `read` answers first that is not empty, or nothing after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found: list[dict[str, Any]] = read()
+        if found:
+            return found
+    return []
+
+
+def _deliver_again(stack: Any, event_id: str) -> None:
+    """Hands the bus's event `event_id` to its rules' targets once more, and lets them run."""
+    delivered = (payload for _, payload in stack.delivery.delivered if isinstance(payload, dict))
+    event = next(payload for payload in delivered if payload.get("id") == event_id)
+    stack.delivery.deliver(event, os.environ["EVENT_BUS_NAME"])
+    time.sleep(5)
 
 
 def _completed(batches: Any, tenant_id: str, batch_id: str) -> Any:

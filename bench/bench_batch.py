@@ -38,6 +38,10 @@ def _batch(size: int) -> dict[str, Any]:
     expected = [size - 3, 3, 0]
     if result["counts"] != expected or not result["activated_once"] or not result["failed_reported"]:
         raise AssertionError(f"batch of {size} came out wrong: {result}")
+    if result["summary_counts"] != expected or not result["summary_failed_reported"]:
+        raise AssertionError(f"batch.completed of the batch of {size} is wrong: {result}")
+    if not result["redelivery_changed_nothing"]:
+        raise AssertionError(f"the same event delivered again changed the batch of {size}: {result}")
     if result["repeat_counts"] != [0, 3, size - 3]:
         raise AssertionError(f"repeating the batch of {size} activated something: {result}")
     return result
@@ -96,9 +100,11 @@ def markdown(results: dict[str, Any]) -> str:
             "",
             *rows,
             "",
-            "Every batch had three orders fail on purpose: the others were activated once each, the three "
-            "were reported in `batch.completed`, and publishing the same list again activated nothing more "
-            "(the run stops with an error otherwise).",
+            "Every batch had three orders fail on purpose: the others were activated once each (one subscription "
+            "per order), `batch.completed` carried the counts and the three failed ids, the very same event "
+            "delivered again changed nothing and published no second summary, and the same list published as a "
+            "new event activated nothing more: it skipped the activated orders and failed the three again. The "
+            "run stops with an error otherwise.",
             "",
             f"Peak memory is traced inside the functions that see the whole batch. The starter's peak grew "
             f"{growth:.1f}x for {large['orders'] // small['orders']}x the orders: it holds the list of ids "
