@@ -41,7 +41,7 @@ def _step_name(function: str) -> str:
     return function.removesuffix("Function")
 
 
-def _timed_activation(handle: Running, tenant: Tenant, order_id: str) -> dict[str, Any]:
+def timed_activation(handle: Running, tenant: Tenant, order_id: str) -> dict[str, Any]:
     """One activation, timed, with its invocations taken apart."""
     with handle.meter.window() as window:
         started = time.perf_counter()
@@ -107,7 +107,7 @@ def _latency(handle: Running) -> tuple[dict[int, dict[str, Any]], float]:
                 started = time.perf_counter()
                 baseline.run(prepared)
                 samples[count]["baseline"].append(time.perf_counter() - started)
-            samples[count]["runs"].append(_timed_activation(handle, tenant, order["id"]))
+            samples[count]["runs"].append(timed_activation(handle, tenant, order["id"]))
             handle.settle(before, 2)
 
     return {count: _summary(samples[count]) for count in LINE_COUNTS}, first_seconds
