@@ -49,6 +49,40 @@ def test_requests_without_a_key_are_never_merged(api: ApiClient) -> None:
     assert numbers == ["O-000001", "O-000002"]
 
 
+def test_a_key_used_to_activate_one_order_never_activates_another(api: ApiClient) -> None:
+    # GIVEN two drafts, the first activated with a key
+    first, second = draft_order(api), draft_order(api)
+    headers = {"Idempotency-Key": "activate-2026-0001", "Prefer": "wait=20"}
+    activated = api.post(f"/orders/{first['id']}/activate", {}, headers=headers)
+    assert activated.json()["status"] == "SUCCEEDED"
+
+    # WHEN the same key and body are sent to activate the second
+    reused = api.post(f"/orders/{second['id']}/activate", {}, headers=headers)
+
+    # THEN it is refused, and the second order is left as it was
+    assert (reused.status_code, reused.json()["error"]["code"]) == (409, "idempotency_key_reused")
+    assert api.get(f"/orders/{second['id']}").json()["status"] == "DRAFT"
+
+
+def test_a_key_used_on_one_route_is_refused_on_another(api: ApiClient) -> None:
+    # GIVEN an order created with a key
+    headers = {"Idempotency-Key": "import-0001"}
+    created = api.post("/orders", _order_body(api), headers=headers)
+
+    # WHEN the key comes again with a product
+    product = {"sku": "S", "name": "S", "currency": "USD", "billingPeriod": "MONTH", "pricingModel": "FLAT"}
+    reused = api.post("/products", product | {"unitPrice": "1"}, headers=headers)
+
+    # THEN it is refused, and no product was created
+    assert created.status_code == 201
+    assert (reused.status_code, reused.json()["error"]["code"]) == (409, "idempotency_key_reused")
+    assert api.get("/products").json()["items"] == [_product_of(api, created.json())]
+
+
+def _product_of(api: ApiClient, order: dict[str, Any]) -> dict[str, Any]:
+    return dict(api.get(f"/products/{order['lines'][0]['productId']}").json())
+
+
 def test_keys_belong_to_one_tenant(api: ApiClient, other_api: ApiClient) -> None:
     # GIVEN two tenants that happen to use the same key
     headers = {"Idempotency-Key": "shared-key"}
@@ -99,7 +133,7 @@ def test_a_repeated_activation_answers_the_same_activation(api: ApiClient) -> No
 
 
 def test_an_invalid_key_is_400(api: ApiClient) -> None:
-    for key in ("x" * 256, "has space", "tab\there"):
+    for key in ("", "x" * 256, "has space", "tab\there"):
         response = api.post("/products", {}, headers={"Idempotency-Key": key})
         assert response.status_code == 400
         assert response.json()["error"]["details"][0]["field"] == "Idempotency-Key"

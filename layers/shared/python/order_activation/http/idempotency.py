@@ -1,10 +1,11 @@
 """`Idempotency-Key` on POST requests, with Powertools Idempotency on DynamoDB.
 
-The same key with the same body within 24 hours answers the first response again
-(status and body) and changes nothing; with another body it is 409
-`idempotency_key_reused`. Keys are scoped per tenant and route. A request without
-a key is never recorded, so requests without keys are never merged. A server
-fault (5xx) is not remembered, so the request can be tried again.
+The same key with the same request within 24 hours answers the first response again
+(status and body) and changes nothing; with another body, or on another path (the
+activation of another order, say), it is 409 `idempotency_key_reused`. Keys are
+scoped per tenant. A request without a key is never recorded, so requests without
+keys are never merged. A server fault (5xx) is not remembered, so the request can be
+tried again.
 """
 
 import os
@@ -43,8 +44,8 @@ class _ServerFault(Exception):
 @cache
 def _config() -> IdempotencyConfig:
     return IdempotencyConfig(
-        event_key_jmespath="[tenant, method, resource, key]",
-        payload_validation_jmespath="body",
+        event_key_jmespath="[tenant, key]",
+        payload_validation_jmespath="[method, path, body]",
         raise_on_no_idempotency_key=True,
         expires_after_seconds=DAY_SECONDS,
     )
@@ -83,7 +84,7 @@ def answer(event: dict[str, Any], context: LambdaContext, respond: Respond) -> d
     request = {
         "tenant": authorizer.get("tenantId"),
         "method": event["httpMethod"],
-        "resource": event.get("resource") or event.get("path"),
+        "path": event.get("path"),
         "key": key,
         "body": event.get("body") or "",
     }
@@ -93,7 +94,7 @@ def answer(event: dict[str, Any], context: LambdaContext, respond: Respond) -> d
     except _ServerFault as fault:
         return fault.response
     except IdempotencyValidationError:
-        message = "this Idempotency-Key was used with another request body"
+        message = "this Idempotency-Key was used with another request body or path"
         return proxy_result(IdempotencyKeyReusedError(message))
     except IdempotencyAlreadyInProgressError:
         message = "a request with this Idempotency-Key is still being processed"
