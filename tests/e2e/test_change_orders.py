@@ -370,6 +370,35 @@ def test_a_failed_change_restores_the_former_version_and_entitlements(api: ApiCl
     assert [item["quantity"] for item in retried["subscriptions"]] == [20]
 
 
+def test_a_change_that_fails_after_ending_entitlements_gives_them_back(api: ApiClient, faults: Any) -> None:
+    # GIVEN a subscription of 10 seats, and a change to 20 whose invoice step always fails,
+    # after the entitlements step ended the 10 seats and granted 20
+    product = _product(api, "GIVEBACK", "10.00", [{"feature": "seats", "quantityPerUnit": 1}])
+    buyer = customer(api)["id"]
+    subscription_id = _new_subscription(api, product, buyer, "2026-01-01", 10)["subscriptions"][0]["id"]
+    before = api.get(f"/customers/{buyer}/entitlements").json()["items"]
+    order = _change(
+        api, buyer, "2026-02-10", {"changeType": "UPDATE_QUANTITY", "subscriptionId": subscription_id, "quantity": 20}
+    )
+    faults.arm("CreateInvoiceFunction", "fail_always")
+
+    # WHEN it is activated
+    failed = activate(api, order["id"], INVOICE_NOW).json()
+
+    # THEN it FAILED and the customer's entitlements are exactly the 10 seats, with their end date
+    assert failed["status"] == "FAILED"
+    assert failed["error"]["step"] == "CreateInvoice"
+    assert api.get(f"/customers/{buyer}/entitlements").json()["items"] == before
+    assert [(item["feature"], item["quantity"]) for item in before] == [("seats", 10)]
+
+    # AND activated again without the fault, the 10 seats end the day before the change and 20 begin
+    faults.clear()
+    retried = activate(api, order["id"], INVOICE_NOW).json()
+    assert retried["status"] == "SUCCEEDED"
+    active = api.get(f"/customers/{buyer}/entitlements").json()["items"]
+    assert [(item["quantity"], item["startDate"]) for item in active] == [(20, "2026-02-10")]
+
+
 def test_a_co_term_aligns_the_end_date_without_a_proration(api: ApiClient, monkeypatch: pytest.MonkeyPatch) -> None:
     # GIVEN a subscription for 2026
     product = _product(api, "COTERM", "10.00", [{"feature": "seats", "quantityPerUnit": 1}])

@@ -55,8 +55,9 @@ payments = Payments()
 
 
 def _load(step: str, step_input: ActivationStepInput) -> tuple[ActivationRecord, Order]:
+    """The activation, as it enters `step`, and its order."""
     tenant_id = step_input.tenant_id
-    activation = activations.get(tenant_id, step_input.activation_id)
+    activation = activations.enter_step(tenant_id, step_input.activation_id, step)
     order = orders.get(tenant_id, step_input.order_id)
     if activation is None or order is None:
         raise RecordNotFoundError(f"activation {step_input.activation_id} or its order is missing")
@@ -64,7 +65,6 @@ def _load(step: str, step_input: ActivationStepInput) -> tuple[ActivationRecord,
     if order.activation_id != activation.activation_id:
         raise ActivationStepError(f"order {order.id} is locked by another activation")
 
-    activations.enter_step(tenant_id, activation.activation_id, step)
     logger.append_keys(activation_id=activation.activation_id, order_id=order.id, step=step)
     return activation, order
 
@@ -239,7 +239,7 @@ def grant_assets_and_entitlements(step_input: ActivationStepInput) -> Activation
     tenant_id = step_input.tenant_id
     activation_id = activation.activation_id
     if order.type == "CHANGE":
-        _move_entitlements(tenant_id, activation_id, order)
+        _move_entitlements(tenant_id, activation, order)
         return step_input
     catalog = products.get_many(tenant_id, (line.product_id for line in order.lines))
 
@@ -269,12 +269,13 @@ def grant_assets_and_entitlements(step_input: ActivationStepInput) -> Activation
     return step_input
 
 
-def _move_entitlements(tenant_id: str, activation_id: str, order: Order) -> None:
+def _move_entitlements(tenant_id: str, activation: ActivationRecord, order: Order) -> None:
     """Entitlements follow a change: the old ones end the day before it takes effect, and the
     new product's (at the new quantity) start on it; a cancellation only ends them.
     """
+    activation_id = activation.activation_id
     catalog = products.get_many(tenant_id, (line.product_id for line in order.lines))
-    ended = activations.ended_entitlements(tenant_id, activation_id)
+    ended = dict(activation.ended_entitlements)
     day_before = (order.effective_date - timedelta(days=1)).isoformat()
 
     to_end: dict[str, Entitlement] = {}
@@ -511,7 +512,7 @@ def fail_activation(
     removed = records.remove_all(tenant_id, activation.activation_id)
     invoices.discard_for_failed_activation(tenant_id, activation.activation_id)
     if order.type == "CHANGE":
-        _undo_change(tenant_id, activation.activation_id, order)
+        _undo_change(tenant_id, activation, order)
     error = _activation_error(failure, failed_step or activation.current_step)
     transact(
         [
@@ -546,15 +547,15 @@ def record_rejection(step_input: ActivationStepInput) -> ActivationStepInput:
     return step_input
 
 
-def _undo_change(tenant_id: str, activation_id: str, order: Order) -> None:
+def _undo_change(tenant_id: str, activation: ActivationRecord, order: Order) -> None:
     """Makes each changed subscription's former version current again and restores entitlements."""
     for line in order.lines:
         assert line.subscription_id is not None and line.base_version is not None
         previous = records.subscription_version(tenant_id, line.subscription_id, line.base_version)
         if previous is not None:
-            records.release(tenant_id, previous, activation_id)
+            records.release(tenant_id, previous, activation.activation_id)
 
-    for entitlement_id, end_date in activations.ended_entitlements(tenant_id, activation_id).items():
+    for entitlement_id, end_date in activation.ended_entitlements.items():
         records.set_entitlement_end(tenant_id, entitlement_id, end_date)
 
 

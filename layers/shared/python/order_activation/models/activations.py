@@ -138,6 +138,8 @@ class ActivationRecord(ApiModel):
     options: ActivationRequest
     current_step: str | None = None
     task_token: str | None = Field(default=None, exclude=True)
+    ended_entitlements: dict[str, str | None] = Field(default_factory=dict, exclude=True)
+    """Entitlements a change order ended early, with their former end dates, for an undo."""
     batch_id: str | None = None
     transactions: list[ConnectedTransaction] = []
     started_at: str

@@ -217,12 +217,20 @@ class Activations:
         item = dynamo.records_table().get_item(Key=key, ConsistentRead=True).get("Item")
         return _model(ActivationRecord, item) if item else None
 
-    def enter_step(self, tenant_id: str, activation_id: str, step: str) -> None:
-        dynamo.records_table().update_item(
-            Key=_key(tenant_id, "ACTIVATION", activation_id),
-            UpdateExpression="SET current_step = :step",
-            ExpressionAttributeValues={":step": step},
-        )
+    def enter_step(self, tenant_id: str, activation_id: str, step: str) -> ActivationRecord | None:
+        """Records the step an activation is in; answers the activation as it now stands, read
+        in the same request, or None if there is no such activation."""
+        try:
+            response = dynamo.records_table().update_item(
+                Key=_key(tenant_id, "ACTIVATION", activation_id),
+                UpdateExpression="SET current_step = :step",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues={":step": step},
+                ReturnValues="ALL_NEW",
+            )
+        except dynamo.client().exceptions.ConditionalCheckFailedException:
+            return None
+        return _model(ActivationRecord, response["Attributes"])
 
     def record_ended_entitlements(self, tenant_id: str, activation_id: str, ended: dict[str, str | None]) -> None:
         """Remembers each entitlement an activation ended early, with its former end, for an undo."""
@@ -231,10 +239,6 @@ class Activations:
             UpdateExpression="SET ended_entitlements = :ended",
             ExpressionAttributeValues={":ended": ended},
         )
-
-    def ended_entitlements(self, tenant_id: str, activation_id: str) -> dict[str, str | None]:
-        item = dynamo.records_table().get_item(Key=_key(tenant_id, "ACTIVATION", activation_id)).get("Item") or {}
-        return dict(item.get("ended_entitlements") or {})
 
     def record_transactions(self, tenant_id: str, activation_id: str, transactions: list[Any]) -> None:
         dynamo.records_table().update_item(
