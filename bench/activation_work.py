@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -144,3 +145,17 @@ def measure() -> dict[str, Any]:
     baselines = {count: _baseline(handle, tenant, count) for count in LINE_COUNTS}
     changes = _change_orders(handle)
     return {"first": first, "activations": activations, "baselines": baselines, "changes": changes}
+
+
+def requests_by_operation() -> dict[str, dict[str, int]]:
+    """Requests by service and operation of a 1-line activation and of change orders of 1 and
+    10 subscriptions, each after the customer's first activation; for comparing code versions."""
+    handle = running()
+    tenant = Tenant(handle.url)
+    _activation(handle, tenant, 1)
+
+    counted = {"1-line activation": _activation(handle, tenant, 1)}
+    counted |= {f"change order of {count}": work for count, work in _change_orders(handle).items()}
+    return {
+        name: dict(Counter(f"{call.service} {call.operation}" for call in work.calls)) for name, work in counted.items()
+    }

@@ -298,8 +298,9 @@ def _meaning(results: dict[str, Any]) -> list[str]:
         f" steps of a {smallest}-line activation. The steps spend {share:.0%} of their time at {largest} lines"
         " inside DynamoDB, S3, EventBridge and Stripe calls.",
         f"- At {largest} lines the order item is {large['large_item_kib']:.0f} KiB and the steps read it about"
-        f" {large['large_reads_per_run']:.0f} times per activation (each step starts by reading the activation"
-        " and the whole order: `_load` in `activation/steps.py`). On moto such a read takes a median"
+        f" {large['large_reads_per_run']:.0f} times per activation (each step starts by recording its step on"
+        " the activation, which answers the activation, and reading the whole order: `_load` in"
+        " `activation/steps.py`). On moto such a read takes a median"
         f" {large['large_read_ms']:.0f} ms against {large['small_read_ms']:.0f} ms for a small item, because moto"
         " 5.2.5 builds each response with a generic serializer (`moto/core/serialize.py`) that is slow on large"
         " items: most of the large-order latency here is the local runtime's. On DynamoDB each of those reads is"

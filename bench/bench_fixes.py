@@ -8,15 +8,16 @@ same run and the same way as the benchmark that exposed the figure:
   the activation steps' module and the API's webhook route (`cold_start`).
 - The layer's Makefile installed wheels for the machine that builds, not for the
   functions' arm64 Python 3.13 (`size`).
-- `Prefer: wait` read a running activation at pauses growing to half a second, so an
-  activation that ended just after a read waited up to that long for its answer (the
-  answer phase of `activation`). The pause is a constant; both values are measured on
-  the same local stack, one activation each in turn.
+- Every step read its activation, then recorded the step on it: two requests where
+  one answers both, and a change order read the entitlements it ended again, apart
+  from the activation (`requests`). Both versions run in processes of their own, each
+  on a fresh local stack.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import os
 import platform
 import re
@@ -29,8 +30,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from bench import bench_activation, bench_cold_start, bench_size
-from bench.local_stack import WEBHOOK_FUNCTION, Tenant, running
+from bench import bench_cold_start, bench_size
 
 ROOT = Path(__file__).resolve().parent.parent
 ROUNDS = 3
@@ -38,12 +38,11 @@ ROUNDS = 3
 STRIPE_IMPORTS = "eb3f60b"
 """The last commit whose step and API handlers imported the Stripe SDK when they loaded."""
 
+STEP_READS = "c4c2b24"
+"""The last commit whose steps read the activation apart from recording the step."""
+
 LAYER_PLATFORM = "c6f7552"
 """The last commit whose layer Makefile installed wheels for the building machine."""
-
-POLL_PAUSES = {"before": 0.5, "after": 0.2}
-"""The longest pause between two reads of a running activation, in seconds."""
-POLL_RUNS = 9
 
 STEPS_WITHOUT_STRIPE = (
     "lock_order",
@@ -92,6 +91,29 @@ def _cold_starts(before: Path) -> list[dict[str, Any]]:
     return rows
 
 
+REQUESTS_CHILD = """
+import json
+import order_activation
+from bench.activation_work import requests_by_operation
+print(json.dumps({"package": order_activation.__file__, "requests": requests_by_operation()}))
+"""
+
+
+def _requests(before: Path) -> dict[str, dict[str, dict[str, int]]]:
+    """Requests by operation with the layer package at `before`, and with this tree's."""
+    package = before / "layers" / "shared" / "python"
+    counted = {}
+    for when, paths in (("before", [str(package), str(ROOT)]), ("after", [str(ROOT)])):
+        environment = os.environ | {"PYTHONPATH": os.pathsep.join(paths)}
+        command = [sys.executable, "-c", REQUESTS_CHILD]
+        completed = subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True, check=True)
+        answer = json.loads(completed.stdout.strip().splitlines()[-1])
+        if (when == "before") != answer["package"].startswith(str(package)):
+            raise AssertionError(f"the {when} run loaded the wrong package: {answer['package']}")
+        counted[when] = answer["requests"]
+    return counted
+
+
 def _layer_builds(before: Path) -> dict[str, Counter[str]]:
     """What each Makefile's layer compiled its modules for: machine and Python."""
     old_layer = before / "layers" / "shared"
@@ -116,42 +138,15 @@ def _platforms(folder: Path) -> Counter[str]:
     return found
 
 
-def _answers() -> dict[str, dict[str, float]]:
-    """1-line activations with invoice and payment answered through `Prefer: wait`, with each pause."""
-    from order_activation.activation import start
-
-    handle = running()
-    tenant = Tenant(handle.url)
-    samples: dict[str, list[dict[str, Any]]] = {when: [] for when in POLL_PAUSES}
-    chosen = start.LONGEST_POLL_PAUSE
-    try:
-        for _ in range(POLL_RUNS):
-            for when, pause in POLL_PAUSES.items():
-                start.LONGEST_POLL_PAUSE = pause
-                order = tenant.order(1)
-                before = handle.meter.invoked[WEBHOOK_FUNCTION]
-                samples[when].append(bench_activation.timed_activation(handle, tenant, order["id"]))
-                handle.settle(before, 2)
-    finally:
-        start.LONGEST_POLL_PAUSE = chosen
-
-    return {
-        when: {
-            "seconds": statistics.median(run["seconds"] for run in runs),
-            "answer": statistics.median(run["answer"] for run in runs),
-        }
-        for when, runs in samples.items()
-    }
-
-
 def run() -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as scratch:
         stripe_tree = _checkout(STRIPE_IMPORTS, ["layers/shared/python", "functions"], Path(scratch) / "stripe")
         layer_tree = _checkout(LAYER_PLATFORM, ["layers/shared/Makefile"], Path(scratch) / "layer")
+        reads_tree = _checkout(STEP_READS, ["layers/shared/python"], Path(scratch) / "reads")
         return {
             "cold_starts": _cold_starts(stripe_tree),
             "layers": _layer_builds(layer_tree),
-            "answers": _answers(),
+            "requests": _requests(reads_tree),
         }
 
 
@@ -194,25 +189,31 @@ def markdown(results: dict[str, Any]) -> str:
         " among them, which every function imports; after, every compiled module is an aarch64 build"
         " for CPython 3.13 or its stable ABI, whichever machine builds.",
         "",
-        "### `Prefer: wait` answers sooner",
-        "",
-        f"1-line activations with invoice, PDF and payment through `Prefer: wait=25`, {POLL_RUNS} with each"
-        " longest pause between two reads of the running activation, in turn on one local stack (medians):",
-        "",
-        "| longest pause | activation ms | answer ms (last step to HTTP response) |",
-        "| --- | ---: | ---: |",
-    ]
-    for when, pause in POLL_PAUSES.items():
-        answer = results["answers"][when]
-        rows.append(f"| {when}: {pause} s | {answer['seconds'] * 1000:.0f} | {answer['answer'] * 1000:.0f} |")
-    before, after = results["answers"]["before"], results["answers"]["after"]
-    rows += [
-        "",
-        f"The answer phase took {after['answer'] / before['answer']:.2f}x as long, the whole activation"
-        f" {after['seconds'] / before['seconds']:.2f}x, for about {1 / POLL_PAUSES['after']:.0f} small reads"
-        " a second while an activation runs instead of 2.",
+        *_requests_markdown(results["requests"]),
     ]
     return "\n".join(rows)
+
+
+def _requests_markdown(requests: dict[str, dict[str, dict[str, int]]]) -> list[str]:
+    before, after = requests["before"], requests["after"]
+    rows = [
+        "### Each step reads its activation in the request that records its step",
+        "",
+        f"Requests of one activation and of two change orders (as in `requests`), at `{STEP_READS}` (before)"
+        " and in this tree (after), each in a process of its own on a fresh local stack; only the operations"
+        " whose count changed:",
+        "",
+        "| work | request | before | after |",
+        "| --- | --- | ---: | ---: |",
+    ]
+    for work, counted in before.items():
+        operations = sorted(set(counted) | set(after[work]))
+        for operation in operations:
+            was, now = counted.get(operation, 0), after[work].get(operation, 0)
+            if was != now:
+                rows.append(f"| {work} | {operation} | {was} | {now} |")
+        rows.append(f"| {work} | **all requests** | {sum(counted.values())} | {sum(after[work].values())} |")
+    return rows
 
 
 def _yes(loaded: bool) -> str:

@@ -185,8 +185,9 @@ def _meaning(results: dict[str, Any]) -> list[str]:
         f" {added_writes} more write requests ({per_record:.2f} requests per item): {verdict}."
         " Subscriptions, assets and entitlements go out in BatchWriteItem calls of 25 and are read back by"
         " key in BatchGetItem calls of 100; the fixed part (about"
-        f" {small['aws_requests']} AWS requests) is each step reading the activation and order and recording"
-        " its step, numbering, the payment link, events and the state machine's invocations.",
+        f" {small['aws_requests']} AWS requests) is each step recording its step on the activation (which"
+        " answers the activation in the same request) and reading the order, numbering, the payment link, events"
+        " and the state machine's invocations.",
         f"- The write units grow faster than the requests ({small['write_units']:.0f} to"
         f" {large['write_units']:.0f}): DynamoDB charges an update by the size of the whole item, and the order"
         f" item of {large['order_item_kib']:.0f} KiB is rewritten by the lock, the pricing lock and the"
@@ -196,9 +197,9 @@ def _meaning(results: dict[str, Any]) -> list[str]:
         " requests (listed above). Validate-activation reads the subscription's versions to check it is"
         " unchanged (`_check_subscriptions_unchanged` in `activation/start.py`); ApplySubscriptions reads the"
         " version and writes the next one in a transaction of its own (`_apply_change` in"
-        " `activation/steps.py`); GrantAssetsAndEntitlements queries the customer's entitlements once per"
-        " change and, for each entitlement it ends, rewrites the activation's list of ended entitlements and"
-        " then the entitlement (`_move_entitlements`): one request per record, up to 98 changes per order.",
+        " `activation/steps.py`); GrantAssetsAndEntitlements queries the subscription's entitlements once per"
+        " change, records the ones it ends on the activation once, then ends each with a request of its own"
+        " (`_move_entitlements`): one request per record, up to 98 changes per order.",
     ]
 
 

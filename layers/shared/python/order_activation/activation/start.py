@@ -168,12 +168,7 @@ def wait_for_outcome(tenant_id: str, activation_id: str, seconds: float) -> Acti
         if activation.status != "RUNNING" or time.monotonic() >= deadline:
             return activation
         time.sleep(min(pause, max(deadline - time.monotonic(), 0)))
-        pause = min(pause * 1.5, LONGEST_POLL_PAUSE)
-
-
-LONGEST_POLL_PAUSE = 0.2
-"""Seconds between two reads of a running activation, at most: an activation that ends just
-after a read waits that long for its answer, and a read costs one small GetItem."""
+        pause = min(pause * 1.5, 0.5)
 
 
 MAX_WAIT_SECONDS = 25
