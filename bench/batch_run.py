@@ -8,8 +8,8 @@ with what it measured and found.
 
 Peak memory is traced inside the two functions that see the whole batch (the one
 that starts it and the one that summarizes it); each order's own functions see one
-order. The process's peak RSS also holds the local stack's data, so it grows with
-the batch by design and is reported apart.
+order. The process's peak RSS also holds the local stack's data, so some of its growth
+with the batch is the local stack's own; it is reported apart.
 """
 
 from __future__ import annotations

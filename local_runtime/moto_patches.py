@@ -219,3 +219,25 @@ def parse_each_definition_once() -> None:
 
     parse_once.parses_once = True  # type: ignore[attr-defined]
     AmazonStateLanguageParser.parse = staticmethod(parse_once)  # type: ignore[method-assign]
+
+
+def keep_no_record_of_every_model() -> None:
+    """Stops moto from keeping every model object it ever made.
+
+    moto appends each new model (every item, table, message and execution) to a
+    list on its class, for its dashboard, and never drops them while the server
+    runs. Each transaction's undo snapshot is a new table holding references to
+    every item, so memory grew with transactions times table size: about 1 GiB
+    for a batch of 300 orders. The local runtime has no dashboard and never
+    resets moto, so new models are no longer listed.
+    """
+    from moto.core.common_models import BaseModel
+
+    if getattr(BaseModel.__new__, "keeps_no_record", False):
+        return
+
+    def new_model(cls: Any, *args: Any, **kwargs: Any) -> Any:
+        return super(BaseModel, cls).__new__(cls)
+
+    new_model.keeps_no_record = True  # type: ignore[attr-defined]
+    BaseModel.__new__ = new_model  # type: ignore[method-assign]

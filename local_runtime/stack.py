@@ -16,6 +16,7 @@ from local_runtime.gateway import LocalApi, serve_http
 from local_runtime.lambdas import FunctionRegistry
 from local_runtime.moto_patches import (
     answer_task_tokens_safely,
+    keep_no_record_of_every_model,
     make_transactions_cheap,
     parse_each_definition_once,
     reuse_interpreter_clients,
@@ -118,6 +119,7 @@ class LocalStack:
         serialize_dynamodb_requests()
         make_transactions_cheap()
         answer_task_tokens_safely()
+        keep_no_record_of_every_model()
         reuse_interpreter_clients()
         parse_each_definition_once()
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)

@@ -1,6 +1,8 @@
 """The local runtime behaves as the AWS services it stands in for, where the service relies on it."""
 
 import base64
+import contextlib
+import gc
 import json
 import os
 import threading
@@ -80,6 +82,28 @@ def test_concurrent_transactions_lose_no_update(stack: Any) -> None:
 
     # THEN exactly the ten that committed are counted
     assert _item("race#counter")["value"] == 10  # type: ignore[index]
+
+
+def test_transactions_leave_no_copies_of_the_table_behind(stack: Any) -> None:
+    # GIVEN the moto tables alive once the stack is up
+    from moto.dynamodb.models.table import Table
+
+    def live_tables() -> int:
+        gc.collect()
+        return sum(1 for found in gc.get_objects() if isinstance(found, Table))
+
+    before = live_tables()
+
+    # WHEN forty transactions run, every other one refused by its condition
+    for index in range(40):
+        condition = "attribute_not_exists(pk)" if index % 2 else "attribute_exists(pk)"
+        with contextlib.suppress(TransactionConflictError):
+            dynamo.transact([dynamo.put_operation({"pk": f"snapshot#{index}", "sk": "TEST"}, condition)])
+
+    # THEN the writes landed, and no undo snapshot outlived its transaction
+    assert _item("snapshot#1") is not None
+    assert _item("snapshot#0") is None
+    assert live_tables() == before
 
 
 def test_activation_outcomes_reach_the_bus(api: ApiClient, bus_events: Any) -> None:
