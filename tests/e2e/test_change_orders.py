@@ -418,3 +418,40 @@ def test_a_co_term_aligns_the_end_date_without_a_proration(api: ApiClient, monke
     assert [line["netAmount"] for line in order["lines"]] == ["0.00"]
     assert [(item["version"], item["endDate"]) for item in activation["subscriptions"]] == [(2, "2027-03-31")]
     assert [(item["feature"], item["endDate"]) for item in activation["entitlements"]] == [("seats", "2027-03-31")]
+
+
+def test_a_change_order_of_more_changes_than_one_start_can_reserve_is_refused_whole(api: ApiClient) -> None:
+    # GIVEN 99 active subscriptions of one customer, and a change order for each of them
+    product = _product(api, "SEAT", "10.00", [])
+    buyer = customer(api)["id"]
+    line = {"productId": product, "quantity": 1, "termMonths": 12}
+    order = api.create("/orders", {"customerId": buyer, "effectiveDate": "2026-01-01", "lines": [line] * 99})
+    subscriptions = [item["id"] for item in activate(api, order["id"]).json()["subscriptions"]]
+    assert len(subscriptions) == 99
+
+    def change_order(subscription_ids: list[str]) -> str:
+        changes = [
+            {"changeType": "UPDATE_QUANTITY", "subscriptionId": subscription_id, "quantity": 2}
+            for subscription_id in subscription_ids
+        ]
+        body = {"customerId": buyer, "effectiveDate": "2026-06-01", "changes": changes}
+        return str(api.create("/change-orders", body)["id"])
+
+    too_many = change_order(subscriptions)
+
+    # WHEN the change order of 99 is activated
+    refused = activate(api, too_many, INVOICE_NOW)
+
+    # THEN it is 422, the order stays DRAFT and no subscription changed
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"]["code"] == "order_not_eligible"
+    assert [detail["field"] for detail in refused.json()["error"]["details"]] == ["changes"]
+    assert api.get(f"/orders/{too_many}").json()["status"] == "DRAFT"
+    for subscription_id in (subscriptions[0], subscriptions[-1]):
+        unchanged = api.get(f"/subscriptions/{subscription_id}").json()
+        assert (unchanged["version"], unchanged["quantity"], unchanged["status"]) == (1, 1, "ACTIVE")
+
+    # AND split at the limit, the same changes activate
+    accepted = activate(api, change_order(subscriptions[:98]), INVOICE_NOW).json()
+    assert accepted["status"] == "SUCCEEDED", accepted["error"]
+    assert api.get(f"/subscriptions/{subscriptions[97]}").json()["quantity"] == 2

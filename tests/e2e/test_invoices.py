@@ -235,3 +235,23 @@ def test_a_numbered_invoice_of_a_failed_activation_is_canceled_not_reused(api: A
     retried = activate(api, order["id"], INVOICE_OPTIONS).json()
     assert retried["status"] == "SUCCEEDED"
     assert retried["invoice"]["invoiceNumber"] == "INV-000002"
+
+
+def test_a_numbering_lease_left_by_a_crashed_activation_is_taken_over_once_it_expires(api: ApiClient) -> None:
+    # GIVEN the tenant's counter at 41, still held by an activation that crashed a minute ago
+    from order_activation.storage import dynamo
+
+    counter = {"pk": f"{api.tenant_id}#COUNTER#INVOICE", "sk": "COUNTER"}
+    expired = int(datetime.now(UTC).timestamp()) - 60
+    dynamo.records_table().put_item(Item=counter | {"value": 41, "holder": "lease_crashed", "expires_at": expired})
+
+    # WHEN an order is activated with its invoice
+    activation = activate(api, draft_order(api)["id"], INVOICE_OPTIONS).json()
+
+    # THEN its invoice takes the next number, and the counter is left at it, held by no one
+    assert activation["status"] == "SUCCEEDED", activation["error"]
+    assert activation["invoice"]["invoiceNumber"] == "INV-000042"
+    stored = dynamo.records_table().get_item(Key=counter, ConsistentRead=True)["Item"]
+    assert stored["value"] == 42
+    assert "holder" not in stored
+    assert "expires_at" not in stored

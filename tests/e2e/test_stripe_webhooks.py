@@ -145,3 +145,34 @@ def test_unknown_types_and_unknown_invoices_are_ignored(api: ApiClient, unpaid_i
     # THEN both are 200 and ignored, and nothing changed
     assert [(answer.status_code, answer.json()["outcome"]) for answer in answers] == [(200, "ignored")] * 2
     assert _payment_status(api, unpaid_invoice) == "UNPAID"
+
+
+def test_an_event_that_fails_while_applied_is_applied_when_stripe_sends_it_again(
+    api: ApiClient, unpaid_invoice: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN settling the payment fails once, as a storage outage would
+    from order_activation.payments import webhooks
+
+    settle = webhooks.settle
+    failures = []
+
+    def settle_failing_once(*arguments: Any) -> None:
+        if not failures:
+            failures.append("settle")
+            raise ConnectionError("storage unavailable")
+        settle(*arguments)
+
+    monkeypatch.setattr(webhooks, "settle", settle_failing_once)
+    event = payment_intent_event("evt_retry", "payment_intent.succeeded", "pi_retry", _metadata(api, unpaid_invoice))
+    payload, signature = signed(event, SECRET)
+
+    # WHEN Stripe delivers the event, gets an error, and delivers it again
+    first = _deliver(api, payload, signature)
+    second = _deliver(api, payload, signature)
+
+    # THEN the first delivery failed without claiming the event, so the second applied it
+    assert first.status_code == 500
+    assert first.json()["error"]["code"] == "internal_error"
+    assert second.status_code == 200, second.text
+    assert second.json() == {"received": True, "outcome": "applied"}
+    assert _payment_status(api, unpaid_invoice) == "PAID"
