@@ -242,6 +242,29 @@ def test_a_step_that_always_fails_undoes_the_activation(
     _assert_activates_again(api, order, failed, step)
 
 
+def test_an_undo_removes_records_its_index_does_not_show_yet(
+    stack: Any, api: ApiClient, faults: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN an index of records by activation that lags behind, as a DynamoDB index may,
+    # and an invoice step that always fails after the subscription, asset and entitlements were written
+    from order_activation.storage import dynamo, repositories
+
+    query_all = dynamo.query_all
+
+    def lagging(index: str, *arguments: Any) -> Any:
+        return [] if index == repositories.BY_ACTIVATION else query_all(index, *arguments)
+
+    monkeypatch.setattr(dynamo, "query_all", lagging)
+    faults.arm(_function("CreateInvoice"), "fail_always")
+    order = _paying_order(api)
+
+    # WHEN the order is activated
+    failed = _activate(api, order["id"])
+
+    # THEN the undo still found every record by its key: nothing of the order is live
+    _assert_nothing_left(api, order, failed, "CreateInvoice", stack.webhook_secret)
+
+
 def test_a_step_that_always_times_out_is_retried_then_undone(stack: Any, api: ApiClient, faults: Any) -> None:
     # GIVEN CompleteActivation runs out of time on every attempt, after the card was charged
     faults.arm("CompleteActivationFunction", "timeout_always")

@@ -509,7 +509,9 @@ def fail_activation(
         report_to_batch(step_input, "SUCCEEDED" if activation.status == "SUCCEEDED" else "FAILED", activation.error)
         return step_input
 
-    removed = records.remove_all(tenant_id, activation.activation_id)
+    removed = records.remove_all(
+        tenant_id, activation.activation_id, _records_it_may_have_made(tenant_id, activation, order)
+    )
     invoices.discard_for_failed_activation(tenant_id, activation.activation_id)
     if order.type == "CHANGE":
         _undo_change(tenant_id, activation, order)
@@ -537,6 +539,25 @@ def fail_activation(
     )
     report_to_batch(step_input, "FAILED", error)
     return step_input
+
+
+def _records_it_may_have_made(tenant_id: str, activation: ActivationRecord, order: Order) -> list[tuple[str, str, int]]:
+    """Kind, id and version of each record the activation's steps write for the order's lines."""
+    activation_id = activation.activation_id
+    catalog = products.get_many(tenant_id, (line.product_id for line in order.lines))
+    made: list[tuple[str, str, int]] = []
+    for line in order.lines:
+        if line.subscription_id is not None and line.base_version is not None:
+            made.append(("SUBSCRIPTION", line.subscription_id, line.base_version + 1))
+        elif line.billing_period == "ONE_TIME":
+            made.append(("ASSET", derived_id("ast", activation_id, line.id), 0))
+        else:
+            made.append(("SUBSCRIPTION", derived_id("sub", activation_id, line.id), 1))
+
+        product = catalog.get(line.product_id)
+        grants = product.entitlements if product is not None else []
+        made += [("ENTITLEMENT", derived_id("ent", activation_id, line.id, grant.feature), 0) for grant in grants]
+    return made
 
 
 def record_rejection(step_input: ActivationStepInput) -> ActivationStepInput:

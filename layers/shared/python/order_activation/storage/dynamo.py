@@ -108,13 +108,14 @@ def transact(operations: Sequence[dict[str, Any]]) -> None:
         raise TransactionConflictError(reasons) from error
 
 
-def batch_get(keys: Sequence[Item]) -> list[Item]:
+def batch_get(keys: Sequence[Item], consistent: bool = False) -> list[Item]:
     """Reads many items by key, 100 at a time, retrying what DynamoDB left unprocessed."""
     found: list[Item] = []
     name = records_table().name
 
     for start in range(0, len(keys), BATCH_GET_LIMIT):
-        pending: dict[str, Any] = {name: {"Keys": list(keys[start : start + BATCH_GET_LIMIT])}}
+        request = {"Keys": list(keys[start : start + BATCH_GET_LIMIT]), "ConsistentRead": consistent}
+        pending: dict[str, Any] = {name: request}
         while pending:
             response = _resource().batch_get_item(RequestItems=pending)
             found.extend(response["Responses"].get(name, []))

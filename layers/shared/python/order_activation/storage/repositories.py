@@ -305,10 +305,7 @@ class ActivationRecords:
 
     def existing_ids(self, tenant_id: str, kind: str, record_ids: Sequence[str]) -> set[str]:
         """Which of these records exist already; reads them by key, never by scanning."""
-        if kind == "SUBSCRIPTION":
-            keys = [{"pk": f"{tenant_id}#SUBSCRIPTION#{record_id}", "sk": "V#000001"} for record_id in record_ids]
-        else:
-            keys = [_key(tenant_id, kind, record_id) for record_id in record_ids]
+        keys = [self._record_key(tenant_id, kind, record_id, 1) for record_id in record_ids]
         return {item["id"] for item in dynamo.batch_get(keys)}
 
     def add(self, tenant_id: str, activation_id: str, kind: str, records: Sequence[BaseModel]) -> None:
@@ -322,12 +319,26 @@ class ActivationRecords:
             grouped[kind].append(_model(self.KINDS[kind], item))
         return grouped
 
-    def remove_all(self, tenant_id: str, activation_id: str) -> int:
-        """Deletes every record the activation made; answers how many."""
+    def remove_all(self, tenant_id: str, activation_id: str, expected: Iterable[tuple[str, str, int]]) -> int:
+        """Deletes every record the activation made; answers how many.
+
+        The activation's index finds them, but on AWS an index can miss a record written a
+        moment ago, so the records the activation may have written (`expected`: the kind, id
+        and version of each) are also read by key, consistently, and deleted if they are its own.
+        """
         partition = f"{tenant_id}#ACTIVATION#{activation_id}"
-        keys = [{"pk": item["pk"], "sk": item["sk"]} for item in dynamo.query_all(BY_ACTIVATION, "gsi3pk", partition)]
-        dynamo.batch_delete(keys)
+        indexed = dynamo.query_all(BY_ACTIVATION, "gsi3pk", partition)
+        candidates = [self._record_key(tenant_id, kind, record_id, version) for kind, record_id, version in expected]
+        read = [item for item in dynamo.batch_get(candidates, consistent=True) if item.get("gsi3pk") == partition]
+
+        keys = {(item["pk"], item["sk"]) for item in [*indexed, *read]}
+        dynamo.batch_delete({"pk": pk, "sk": sk} for pk, sk in sorted(keys))
         return len(keys)
+
+    def _record_key(self, tenant_id: str, kind: str, record_id: str, version: int) -> Item:
+        if kind == "SUBSCRIPTION":
+            return self._version_key(tenant_id, record_id, version)
+        return _key(tenant_id, kind, record_id)
 
     def of_customer(
         self, tenant_id: str, customer_id: str, kind: str, limit: int, token: str | None
