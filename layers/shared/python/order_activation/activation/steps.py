@@ -152,8 +152,11 @@ def apply_subscriptions(step_input: ActivationStepInput) -> ActivationStepInput:
         logger.info("subscription versions written", versions_written=written)
         return step_input
 
-    recurring = {derived_id("sub", activation.activation_id, line.id): line for line in order.lines}
-    recurring = {sub_id: line for sub_id, line in recurring.items() if line.billing_period != "ONE_TIME"}
+    recurring = {
+        _line_record_id(activation.activation_id, line): line
+        for line in order.lines
+        if line.billing_period != "ONE_TIME"
+    }
     existing = records.existing_ids(tenant_id, "SUBSCRIPTION", list(recurring))
 
     missing = [line for sub_id, line in recurring.items() if sub_id not in existing]
@@ -204,13 +207,24 @@ def _next_billing_date(line: OrderLine) -> date:
     return line.prorated_until + timedelta(days=1)
 
 
+def _line_record_id(activation_id: str, line: OrderLine) -> str:
+    """The id of the subscription (a recurring line) or asset (a one-time line) an activation
+    makes for a new order's line: the same on every retry, and known to the undo."""
+    prefix = "ast" if line.billing_period == "ONE_TIME" else "sub"
+    return derived_id(prefix, activation_id, line.id)
+
+
+def _entitlement_id(activation_id: str, line: OrderLine, feature: str) -> str:
+    return derived_id("ent", activation_id, line.id, feature)
+
+
 def _subscription(order: Order, line: OrderLine, activation_id: str, number: int) -> Subscription:
     assert line.end_date is not None and line.term_months is not None
     _, first_period_end = billing_period(line.start_date, line.billing_period, 0)
     next_billing_date, _ = billing_period(line.start_date, line.billing_period, 1)
 
     return Subscription(
-        id=derived_id("sub", activation_id, line.id),
+        id=_line_record_id(activation_id, line),
         subscription_number=f"SUB-{number:06d}",
         version=1,
         status="ACTIVE",
@@ -243,8 +257,7 @@ def grant_assets_and_entitlements(step_input: ActivationStepInput) -> Activation
         return step_input
     catalog = products.get_many(tenant_id, (line.product_id for line in order.lines))
 
-    one_time = {derived_id("ast", activation_id, line.id): line for line in order.lines}
-    one_time = {asset_id: line for asset_id, line in one_time.items() if line.billing_period == "ONE_TIME"}
+    one_time = {_line_record_id(activation_id, line): line for line in order.lines if line.billing_period == "ONE_TIME"}
     existing_assets = records.existing_ids(tenant_id, "ASSET", list(one_time))
     missing_assets = [line for asset_id, line in one_time.items() if asset_id not in existing_assets]
     if missing_assets:
@@ -313,7 +326,7 @@ def _product(catalog: dict[str, Product], line: OrderLine) -> Product:
 
 def _asset(order: Order, line: OrderLine, activation_id: str, number: int) -> Asset:
     return Asset(
-        id=derived_id("ast", activation_id, line.id),
+        id=_line_record_id(activation_id, line),
         asset_number=f"AST-{number:06d}",
         customer_id=order.customer_id,
         product_id=line.product_id,
@@ -331,11 +344,11 @@ def _entitlements(
 ) -> list[Entitlement]:
     """A product's features for one line: quantity per unit times the line's quantity."""
     recurring = line.billing_period != "ONE_TIME"
-    owner = subscription_id or derived_id("sub" if recurring else "ast", activation_id, line.id)
+    owner = subscription_id or _line_record_id(activation_id, line)
 
     return [
         Entitlement(
-            id=derived_id("ent", activation_id, line.id, grant.feature),
+            id=_entitlement_id(activation_id, line, grant.feature),
             customer_id=order.customer_id,
             feature=grant.feature,
             quantity=None if grant.quantity_per_unit is None else grant.quantity_per_unit * line.quantity,
@@ -550,13 +563,13 @@ def _records_it_may_have_made(tenant_id: str, activation: ActivationRecord, orde
         if line.subscription_id is not None and line.base_version is not None:
             made.append(("SUBSCRIPTION", line.subscription_id, line.base_version + 1))
         elif line.billing_period == "ONE_TIME":
-            made.append(("ASSET", derived_id("ast", activation_id, line.id), 0))
+            made.append(("ASSET", _line_record_id(activation_id, line), 0))
         else:
-            made.append(("SUBSCRIPTION", derived_id("sub", activation_id, line.id), 1))
+            made.append(("SUBSCRIPTION", _line_record_id(activation_id, line), 1))
 
         product = catalog.get(line.product_id)
         grants = product.entitlements if product is not None else []
-        made += [("ENTITLEMENT", derived_id("ent", activation_id, line.id, grant.feature), 0) for grant in grants]
+        made += [("ENTITLEMENT", _entitlement_id(activation_id, line, grant.feature), 0) for grant in grants]
     return made
 
 
