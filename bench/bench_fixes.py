@@ -115,15 +115,21 @@ print(json.dumps({"package": order_activation.__file__, "requests": requests_by_
 """
 
 
+def _in_child(code: str, paths: list[Path], cwd: Path, *arguments: str) -> dict[str, Any]:
+    """Runs `code` in a fresh interpreter with `paths` first on its import path; answers the
+    JSON object it printed last."""
+    environment = os.environ | {"PYTHONPATH": os.pathsep.join(str(path) for path in paths)}
+    command = [sys.executable, "-c", code, *arguments]
+    completed = subprocess.run(command, cwd=cwd, env=environment, capture_output=True, text=True, check=True)
+    return dict(json.loads(completed.stdout.strip().splitlines()[-1]))
+
+
 def _requests(before: Path) -> dict[str, dict[str, dict[str, int]]]:
     """Requests by operation with the layer package at `before`, and with this tree's."""
     package = before / "layers" / "shared" / "python"
     counted = {}
-    for when, paths in (("before", [str(package), str(ROOT)]), ("after", [str(ROOT)])):
-        environment = os.environ | {"PYTHONPATH": os.pathsep.join(paths)}
-        command = [sys.executable, "-c", REQUESTS_CHILD]
-        completed = subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True, check=True)
-        answer = json.loads(completed.stdout.strip().splitlines()[-1])
+    for when, paths in (("before", [package, ROOT]), ("after", [ROOT])):
+        answer = _in_child(REQUESTS_CHILD, paths, ROOT)
         if (when == "before") != answer["package"].startswith(str(package)):
             raise AssertionError(f"the {when} run loaded the wrong package: {answer['package']}")
         counted[when] = answer["requests"]
@@ -137,10 +143,7 @@ def _batches(before: Path) -> dict[str, dict[str, Any]]:
 
     ran = {}
     for when, tree in (("before", before), ("after", ROOT)):
-        environment = os.environ | {"PYTHONPATH": os.pathsep.join([str(tree), str(ROOT)])}
-        command = [sys.executable, "-c", BATCH_CHILD, str(BATCH_ORDERS)]
-        completed = subprocess.run(command, cwd=tree, env=environment, capture_output=True, text=True, check=True)
-        answer = json.loads(completed.stdout.strip().splitlines()[-1])
+        answer = _in_child(BATCH_CHILD, [tree, ROOT], tree, str(BATCH_ORDERS))
         if not answer["runtime"].startswith(str(tree)) or answer["counts"] != [BATCH_ORDERS - 3, 3, 0]:
             raise AssertionError(f"the {when} batch ran wrong: {answer}")
         ran[when] = answer
