@@ -3,6 +3,8 @@
 import secrets
 from typing import Any
 
+import pytest
+
 from tests.conftest import ApiClient, sample_event
 
 
@@ -41,3 +43,15 @@ def draft_order(api: ApiClient, effective_date: str = "2026-01-31", **buyer_fiel
 def activate(api: ApiClient, order_id: str, body: dict[str, Any] | None = None, wait: int = 20) -> Any:
     headers = {"Prefer": f"wait={wait}"} if wait else {}
     return api.post(f"/orders/{order_id}/activate", body if body is not None else {}, headers=headers)
+
+
+def lagging_activation_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Makes the index of records by activation show none of them, as one that has not caught up."""
+    from order_activation.storage import dynamo, repositories
+
+    query_all = dynamo.query_all
+
+    def lagging(index: str, *arguments: Any) -> Any:
+        return [] if index == repositories.BY_ACTIVATION else query_all(index, *arguments)
+
+    monkeypatch.setattr(dynamo, "query_all", lagging)

@@ -8,7 +8,7 @@ import pytest
 
 from order_activation import clock
 from tests.conftest import ApiClient
-from tests.e2e.helpers import activate, customer
+from tests.e2e.helpers import activate, customer, lagging_activation_index
 
 INVOICE_NOW = {"generateInvoice": True, "activateInvoice": True}
 
@@ -54,18 +54,6 @@ def _activate_on(api: ApiClient, monkeypatch: pytest.MonkeyPatch, day: str, orde
 def _invoice_figures(activation: dict[str, Any]) -> tuple[str, ...]:
     invoice = activation["invoice"]
     return (invoice["subtotal"], invoice["taxTotal"], invoice["total"], invoice["amountDue"], invoice["paymentStatus"])
-
-
-def _lagging_activation_index(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The index of records by activation shows none of them, as one that has not caught up."""
-    from order_activation.storage import dynamo, repositories
-
-    query_all = dynamo.query_all
-
-    def lagging(index: str, *arguments: Any) -> Any:
-        return [] if index == repositories.BY_ACTIVATION else query_all(index, *arguments)
-
-    monkeypatch.setattr(dynamo, "query_all", lagging)
 
 
 def _entitlements_today(api: ApiClient, buyer_id: str) -> set[tuple[str, Any]]:
@@ -398,7 +386,7 @@ def test_a_change_that_fails_after_ending_entitlements_gives_them_back(
     )
     faults.arm("CreateInvoiceFunction", "fail_always")
     if index == "lagging":
-        _lagging_activation_index(monkeypatch)
+        lagging_activation_index(monkeypatch)
 
     # WHEN it is activated
     failed = activate(api, order["id"], INVOICE_NOW).json()

@@ -17,7 +17,7 @@ import pytest
 from order_activation.invoices import invoice_id_for
 from tests.conftest import ApiClient
 from tests.e2e.executions import wait_for_executions_since, wait_until_ended
-from tests.e2e.helpers import activate, draft_order
+from tests.e2e.helpers import activate, draft_order, lagging_activation_index
 from tests.e2e.stripe_helpers import intents_for_invoice, payment_intent_event, signed, stripe_api
 
 INVOICE_AND_CHARGE = {"generateInvoice": True, "activateInvoice": True}
@@ -247,14 +247,7 @@ def test_an_undo_removes_records_its_index_does_not_show_yet(
 ) -> None:
     # GIVEN an index of records by activation that lags behind, as a DynamoDB index may,
     # and an invoice step that always fails after the subscription, asset and entitlements were written
-    from order_activation.storage import dynamo, repositories
-
-    query_all = dynamo.query_all
-
-    def lagging(index: str, *arguments: Any) -> Any:
-        return [] if index == repositories.BY_ACTIVATION else query_all(index, *arguments)
-
-    monkeypatch.setattr(dynamo, "query_all", lagging)
+    lagging_activation_index(monkeypatch)
     faults.arm(_function("CreateInvoice"), "fail_always")
     order = _paying_order(api)
 
